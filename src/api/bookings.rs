@@ -1,0 +1,359 @@
+//! Public booking endpoints: create, then view, reschedule or cancel with the manage token.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::bearer_token;
+use super::error::{ApiError, ErrorBody};
+use super::json::ValidJson;
+use crate::booking::{
+    self, BookingDetails, BookingRequest, Change, Created, DonorAnswers, IdempotencyKey,
+    hash_secret,
+};
+use crate::domain::FieldError;
+use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
+use crate::domain::donor::{DonorName, Email, PhoneNumber};
+use crate::domain::eligibility::{PastDonation, Vaccination, VaccineType};
+
+/// Languages notices can be written in.
+pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LastDonationBody {
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    pub kind: DonationKind,
+    pub volume_ml: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VaccinationBody {
+    /// Day of the last COVID-19 vaccine dose.
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    pub vaccine: VaccineType,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DonorBody {
+    #[schema(example = "张三")]
+    pub name: String,
+    /// E.164 ("+8613800138000") or a Chinese 11-digit mobile ("13800138000").
+    #[schema(example = "+8613800138000")]
+    pub phone: String,
+    pub email: Option<String>,
+    #[schema(value_type = String, format = Date, example = "1990-05-01")]
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    #[schema(example = 65)]
+    pub weight_kg: f64,
+    /// ABO and Rh, e.g. "B+".
+    pub blood_type: Option<String>,
+    pub last_donation: Option<LastDonationBody>,
+    pub vaccination: Option<VaccinationBody>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBookingBody {
+    pub site_id: i64,
+    #[schema(value_type = String, format = Date, example = "2026-12-01")]
+    pub date: NaiveDate,
+    /// A window of the site's station, "morning" or "afternoon" by default.
+    #[schema(example = "morning")]
+    pub window: String,
+    pub kind: DonationKind,
+    /// Defaults to the kind's usual volume (400 ml of whole blood).
+    pub volume_ml: Option<u32>,
+    /// "zh-CN" (default) or "en".
+    pub language: Option<String>,
+    pub donor: DonorBody,
+}
+
+fn check_range(field: &str, value: f64, min: f64, max: f64) -> Result<(), FieldError> {
+    if value.is_finite() && (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            field,
+            "out_of_range",
+            format!("must be between {min} and {max}"),
+        ))
+    }
+}
+
+fn check_past(field: &str, date: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+    if date > today || date < earliest {
+        return Err(FieldError::new(
+            field,
+            "invalid_date",
+            format!("must be between {earliest} and today"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn check_window_name(window: &str) -> Result<(), FieldError> {
+    if window.is_empty() || window.len() > 32 {
+        return Err(FieldError::new(
+            "window",
+            "invalid_window",
+            "1-32 characters",
+        ));
+    }
+    Ok(())
+}
+
+impl CreateBookingBody {
+    /// Parses every field into domain types; the first invalid field is the error.
+    pub fn parse(self) -> Result<BookingRequest, FieldError> {
+        let today = Utc::now().date_naive();
+        let volumes = VolumeRules::default();
+        let donor = self.donor;
+        check_past("donor.birth_date", donor.birth_date, today)?;
+        check_range("donor.weight_kg", donor.weight_kg, 20.0, 300.0)?;
+        check_window_name(&self.window)?;
+        let language = self.language.unwrap_or_else(|| LANGUAGES[0].to_string());
+        if !LANGUAGES.contains(&language.as_str()) {
+            return Err(FieldError::new(
+                "language",
+                "unsupported_language",
+                "one of zh-CN, en",
+            ));
+        }
+        let last_donation = match donor.last_donation {
+            Some(last) => {
+                check_past("donor.last_donation.date", last.date, today)?;
+                if let Some(ml) = last.volume_ml {
+                    check_range("donor.last_donation.volume_ml", f64::from(ml), 1.0, 2000.0)?;
+                }
+                Some(PastDonation {
+                    date: last.date,
+                    kind: last.kind,
+                    volume_ml: last.volume_ml,
+                })
+            }
+            None => None,
+        };
+        let vaccination = match donor.vaccination {
+            Some(v) => {
+                check_past("donor.vaccination.date", v.date, today)?;
+                Some(Vaccination {
+                    date: v.date,
+                    vaccine: v.vaccine,
+                })
+            }
+            None => None,
+        };
+        Ok(BookingRequest {
+            site_id: self.site_id,
+            date: self.date,
+            window: self.window,
+            kind: self.kind,
+            volume_ml: self
+                .volume_ml
+                .unwrap_or_else(|| volumes.default_volume(self.kind)),
+            language,
+            donor: DonorAnswers {
+                name: DonorName::parse(&donor.name, "donor.name")?,
+                phone: PhoneNumber::parse(&donor.phone, "donor.phone")?,
+                email: Email::parse_optional(donor.email.as_deref(), "donor.email")?,
+                birth_date: donor.birth_date,
+                sex: donor.sex,
+                weight_kg: donor.weight_kg,
+                blood_type: donor
+                    .blood_type
+                    .as_deref()
+                    .map(BloodType::parse)
+                    .transpose()?,
+                last_donation,
+                vaccination,
+            },
+        })
+    }
+}
+
+const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+fn idempotency_key(req: &HttpRequest, raw_body: &[u8]) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 128 && k.chars().all(|c| c.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                IDEMPOTENCY_HEADER,
+                "1-128 printable ASCII characters",
+            )
+        })?;
+    Ok(Some(IdempotencyKey {
+        key: key.to_string(),
+        request_hash: hash_secret(&String::from_utf8_lossy(raw_body)),
+    }))
+}
+
+/// Books a seat for a donor. The response carries the manage token, shown only here.
+#[utoipa::path(
+    tag = "bookings",
+    request_body = CreateBookingBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first result")),
+    responses(
+        (status = 201, body = BookingDetails),
+        (status = 400, description = "malformed input", body = ErrorBody),
+        (status = 404, description = "unknown site", body = ErrorBody),
+        (status = 409, description = "full, or the phone already has an active booking", body = ErrorBody),
+        (status = 413, description = "body too large", body = ErrorBody),
+        (status = 422, description = "ineligible, outside the horizon, after the cut-off", body = ErrorBody),
+    )
+)]
+#[post("/bookings")]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<CreateBookingBody>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency = idempotency_key(&req, &body.raw)?;
+    let request = body.value.parse()?;
+    let created = state
+        .db
+        .run(move |conn| booking::create_booking(conn, request, idempotency, Utc::now()))
+        .await?;
+    Ok(match created {
+        Created::New(details) => HttpResponse::Created().json(details),
+        Created::Replayed { status, body } => {
+            HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED))
+                .content_type(ContentType::json())
+                .insert_header(("Idempotent-Replayed", "true"))
+                .body(body)
+        }
+    })
+}
+
+/// The booking, for the holder of its manage token.
+#[utoipa::path(
+    tag = "bookings",
+    params(("reference" = String, Path, description = "Booking reference, e.g. K7Q9-XMT4")),
+    security(("manage_token" = [])),
+    responses(
+        (status = 200, body = BookingDetails),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/bookings/{reference}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req);
+    let reference = path.into_inner();
+    let details = state
+        .db
+        .run(move |conn| booking::find_for_owner(conn, &reference, token.as_deref()))
+        .await?;
+    Ok(HttpResponse::Ok().json(details))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    pub site_id: Option<i64>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub date: Option<NaiveDate>,
+    pub window: Option<String>,
+}
+
+/// Moves the booking to another site, date or window.
+#[utoipa::path(
+    tag = "bookings",
+    params(("reference" = String, Path)),
+    request_body = RescheduleBody,
+    security(("manage_token" = [])),
+    responses(
+        (status = 200, body = BookingDetails),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[patch("/bookings/{reference}")]
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: ValidJson<RescheduleBody>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req);
+    let reference = path.into_inner();
+    let body = body.value;
+    if body.site_id.is_none() && body.date.is_none() && body.window.is_none() {
+        return Err(ApiError::bad_request(
+            "empty_change",
+            "body",
+            "give site_id, date or window",
+        ));
+    }
+    if let Some(window) = &body.window {
+        check_window_name(window)?;
+    }
+    let change = Change {
+        site_id: body.site_id,
+        date: body.date,
+        window: body.window,
+    };
+    let details = state
+        .db
+        .run(move |conn| {
+            booking::reschedule_booking(conn, &reference, token.as_deref(), change, Utc::now())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(details))
+}
+
+/// Cancels the booking and frees its seat.
+#[utoipa::path(
+    tag = "bookings",
+    params(("reference" = String, Path)),
+    security(("manage_token" = [])),
+    responses(
+        (status = 200, body = BookingDetails),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[delete("/bookings/{reference}")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req);
+    let reference = path.into_inner();
+    let details = state
+        .db
+        .run(move |conn| booking::cancel_booking(conn, &reference, token.as_deref(), Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(details))
+}

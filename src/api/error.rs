@@ -1,0 +1,235 @@
+//! Every client-visible error, mapped to HTTP in one place:
+//! `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::booking::BookingError;
+use crate::db::DbError;
+use crate::domain::FieldError;
+use crate::domain::calendar::CalendarError;
+
+/// The error body every endpoint uses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A stable machine-readable `code`, a readable `message`, the offending `field` when there is
+/// one, and extra facts for some codes (`rule` and `eligible_from` for `ineligible`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            field: None,
+            extra: Map::new(),
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn bad_request(code: &str, field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message).with_field(field)
+    }
+
+    pub fn not_found(what: &str, field: &str, id: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            &format!("{what}_not_found"),
+            format!("{what} {id} does not exist"),
+        )
+        .with_field(field)
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; it has been logged",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code.clone(),
+                message: self.message.clone(),
+                field: self.field.clone(),
+                extra: self.extra.clone(),
+            },
+        })
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> ApiError {
+        ApiError::bad_request(e.code, &e.field, e.message)
+    }
+}
+
+impl From<CalendarError> for ApiError {
+    fn from(e: CalendarError) -> ApiError {
+        let status = match e {
+            CalendarError::UnknownWindow { .. } => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string()).with_field(e.field())
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!("already exists: {}", info.message()),
+                )
+            }
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "a referenced record does not exist or is still in use",
+                )
+            }
+            DbError::Pool(_) => {
+                tracing::warn!(error = %e, "database pool exhausted");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is busy; try again",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "database error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        ApiError::from(DbError::Query(e))
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(e: BookingError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            BookingError::Invalid(fe) => fe.into(),
+            BookingError::NotFound { what, field, id } => ApiError::not_found(what, field, id),
+            BookingError::MissingToken => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "missing_token", message)
+            }
+            BookingError::WrongToken => {
+                ApiError::new(StatusCode::FORBIDDEN, "wrong_token", message)
+            }
+            BookingError::Ineligible(failures) => {
+                let first = failures.first();
+                let rules: Vec<Value> = failures
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({
+                            "rule": f.rule,
+                            "message": f.message,
+                            "eligible_from": f.eligible_from,
+                        })
+                    })
+                    .collect();
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ineligible", message)
+                    .with_field("donor")
+                    .with("rule", first.map(|f| f.rule).unwrap_or_default())
+                    .with(
+                        "eligible_from",
+                        serde_json::to_value(first.and_then(|f| f.eligible_from))
+                            .unwrap_or(Value::Null),
+                    )
+                    .with("rules", rules)
+            }
+            BookingError::Calendar(e) => e.into(),
+            BookingError::KindNotOffered { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "kind_not_offered",
+                message,
+            )
+            .with_field("kind"),
+            BookingError::Full { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "full", message).with_field("window")
+            }
+            BookingError::AlreadyBooked => {
+                ApiError::new(StatusCode::CONFLICT, "already_booked", message)
+                    .with_field("donor.phone")
+            }
+            BookingError::Cancelled => {
+                ApiError::new(StatusCode::CONFLICT, "booking_cancelled", message)
+            }
+            BookingError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                message,
+            )
+            .with_field("Idempotency-Key"),
+            BookingError::Internal(_) => {
+                tracing::error!(error = %message, "booking service");
+                ApiError::internal()
+            }
+            BookingError::Db(e) => e.into(),
+        }
+    }
+}

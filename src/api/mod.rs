@@ -1,0 +1,84 @@
+//! The JSON API under `/api/v1`: thin handlers that parse input into domain types, call the
+//! booking service or the registry, and map every error to one JSON shape (`error.rs`).
+
+pub mod auth;
+pub mod bookings;
+pub mod error;
+pub mod health;
+pub mod json;
+pub mod openapi;
+mod registry_fields;
+pub mod sites;
+pub mod stations;
+pub mod vehicles;
+
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::db::Db;
+use error::ApiError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// How long a dispatcher token stays valid.
+    pub token_ttl: chrono::Duration,
+}
+
+/// Mounts `/api/v1`, `/healthz` and `/readyz`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(
+            web::scope("/api/v1")
+                .service(openapi::document)
+                .service(auth::create_token)
+                .service(auth::revoke_token)
+                .service(sites::list)
+                .service(sites::create)
+                .service(sites::availability)
+                .service(sites::show)
+                .service(sites::update)
+                .service(bookings::create)
+                .service(bookings::show)
+                .service(bookings::reschedule)
+                .service(bookings::cancel)
+                .service(stations::list)
+                .service(stations::create)
+                .service(stations::show)
+                .service(stations::update)
+                .service(vehicles::list)
+                .service(vehicles::create)
+                .service(vehicles::update)
+                .default_service(web::to(not_found)),
+        );
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no endpoint {} {}", req.method(), req.path()),
+    ))
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    // serde_urlencoded names the field in its message ("unknown field `x`", "from: input ...").
+    let message = err.to_string();
+    let field = field_in_message(&message).unwrap_or_else(|| "query".to_string());
+    ApiError::bad_request("invalid_query", &field, message).into()
+}
+
+fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_path", "path", err.to_string()).into()
+}
+
+/// The first `name` quoted in backticks in a serde message, if any.
+fn field_in_message(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_string())
+}

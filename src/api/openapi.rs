@@ -1,0 +1,62 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use actix_web::{HttpResponse, get};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{auth, bookings, error, health, sites, stations, vehicles};
+use crate::booking;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "bloodmobile", description = "Door-to-door blood collection: bookings by community or village."),
+    paths(
+        health::healthz, health::readyz,
+        auth::create_token, auth::revoke_token,
+        sites::list, sites::show, sites::availability, sites::create, sites::update,
+        bookings::create, bookings::show, bookings::reschedule, bookings::cancel,
+        stations::list, stations::show, stations::create, stations::update,
+        vehicles::list, vehicles::create, vehicles::update,
+    ),
+    components(schemas(
+        error::ErrorBody, error::ErrorDetail,
+        booking::BookingDetails, booking::SiteSummary, booking::DayAvailability, booking::WindowAvailability,
+        booking::WindowSpec,
+    )),
+    modifiers(&BearerSchemes, &ApiPrefix)
+)]
+pub struct ApiDoc;
+
+struct BearerSchemes;
+
+impl Modify for BearerSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer =
+            || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        components.add_security_scheme("bearer", bearer());
+        components.add_security_scheme("manage_token", bearer());
+    }
+}
+
+/// Handlers are declared relative to `/api/v1`; health checks live at the root.
+struct ApiPrefix;
+
+impl Modify for ApiPrefix {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = std::mem::take(&mut openapi.paths.paths);
+        openapi.paths.paths = paths
+            .into_iter()
+            .map(|(path, item)| match path.as_str() {
+                "/healthz" | "/readyz" => (path, item),
+                _ => (format!("/api/v1{path}"), item),
+            })
+            .collect();
+    }
+}
+
+/// This document.
+#[get("/openapi.json")]
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,353 @@
+//! Sites (communities and villages): public search and availability, dispatcher registry.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppState;
+use super::auth::Dispatcher;
+use super::error::{ApiError, ErrorBody};
+use super::json::ValidJson;
+use super::registry_fields::{check_coordinates, check_text, optional_text};
+use crate::booking::{self, DayAvailability};
+use crate::db::registry::{self, SiteFilter, SiteRow, SiteValues};
+use crate::db::stored_instant;
+use crate::domain::donor::PhoneNumber;
+
+/// A community (社区) or village (村) the bloodmobile can visit.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Site {
+    pub id: i64,
+    pub station_id: i64,
+    /// "community" or "village".
+    pub kind: String,
+    pub district: String,
+    pub township: String,
+    pub name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub active: bool,
+}
+
+impl From<SiteRow> for Site {
+    fn from(row: SiteRow) -> Site {
+        Site {
+            id: row.id,
+            station_id: row.station_id,
+            kind: row.kind,
+            district: row.district,
+            township: row.township,
+            name: row.name,
+            address: row.address,
+            lat: row.lat,
+            lon: row.lon,
+            contact_name: row.contact_name,
+            contact_phone: row.contact_phone,
+            active: row.active,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SiteQuery {
+    /// Text in the name, township or address.
+    pub q: Option<String>,
+    pub district: Option<String>,
+    pub station_id: Option<i64>,
+    /// "community" or "village".
+    pub kind: Option<String>,
+    /// 1-500, default 100.
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SitePage {
+    pub items: Vec<Site>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const SITE_KINDS: [&str; 2] = ["community", "village"];
+
+/// Lists and searches active sites.
+#[utoipa::path(tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
+#[get("/sites")]
+pub async fn list(
+    state: web::Data<AppState>,
+    query: web::Query<SiteQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "out_of_range",
+            "limit",
+            "must be between 1 and 500",
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::bad_request(
+            "out_of_range",
+            "offset",
+            "must not be negative",
+        ));
+    }
+    if let Some(q) = &query.q {
+        check_text("q", q, 0, 100)?;
+    }
+    if let Some(kind) = &query.kind
+        && !SITE_KINDS.contains(&kind.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_kind",
+            "kind",
+            "community or village",
+        ));
+    }
+    let filter = SiteFilter {
+        q: query.q.map(|q| q.trim().to_string()),
+        district: query.district,
+        station_id: query.station_id,
+        kind: query.kind,
+        include_inactive: false,
+    };
+    let (rows, total) = state
+        .db
+        .run(move |conn| {
+            registry::search_sites(conn, &filter, limit, offset).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SitePage {
+        items: rows.into_iter().map(Site::from).collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// One site.
+#[utoipa::path(tag = "sites", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
+#[get("/sites/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let row = state
+        .db
+        .run(move |conn| registry::find_site(conn, id).map_err(ApiError::from))
+        .await?
+        .ok_or_else(|| ApiError::not_found("site", "id", id))?;
+    Ok(HttpResponse::Ok().json(Site::from(row)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityQuery {
+    /// First day, YYYY-MM-DD (default: the station's first bookable day).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<NaiveDate>,
+    /// Last day, YYYY-MM-DD, at most 62 days after `from` (default: `from` + 13 days).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Availability {
+    pub site_id: i64,
+    pub days: Vec<DayAvailability>,
+}
+
+const MAX_AVAILABILITY_DAYS: i64 = 62;
+
+/// Days and windows of a site with the seats still free.
+#[utoipa::path(
+    tag = "sites",
+    params(("id" = i64, Path), AvailabilityQuery),
+    responses((status = 200, body = Availability), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/sites/{id}/availability")]
+pub async fn availability(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<AvailabilityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let site_id = path.into_inner();
+    let now = Utc::now();
+    let from = query.from.unwrap_or_else(|| now.date_naive());
+    let to = query.to.unwrap_or(from + chrono::Days::new(13));
+    if to < from {
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            "to",
+            "must not be before from",
+        ));
+    }
+    if (to - from).num_days() > MAX_AVAILABILITY_DAYS {
+        return Err(ApiError::bad_request(
+            "invalid_range",
+            "to",
+            format!("at most {MAX_AVAILABILITY_DAYS} days after from"),
+        ));
+    }
+    let days = state
+        .db
+        .run(move |conn| booking::site_availability(conn, site_id, from, to, now))
+        .await?;
+    Ok(HttpResponse::Ok().json(Availability { site_id, days }))
+}
+
+/// A site as a dispatcher enters it. On PATCH every field is optional.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteBody {
+    pub station_id: Option<i64>,
+    pub kind: Option<String>,
+    pub district: Option<String>,
+    pub township: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub active: Option<bool>,
+}
+
+impl SiteBody {
+    /// Applies the given fields over `base` (empty for a new site) and validates the result.
+    fn merge(self, base: Option<&SiteRow>) -> Result<SiteValues, ApiError> {
+        let required = |value: Option<String>, old: Option<&String>, field: &str| {
+            value
+                .or_else(|| old.cloned())
+                .map(|v| v.trim().to_string())
+                .ok_or_else(|| ApiError::bad_request("required", field, "is required"))
+        };
+        let kind = required(self.kind, base.map(|b| &b.kind), "kind")?;
+        if !SITE_KINDS.contains(&kind.as_str()) {
+            return Err(ApiError::bad_request(
+                "invalid_kind",
+                "kind",
+                "community or village",
+            ));
+        }
+        let values = SiteValues {
+            station_id: self
+                .station_id
+                .or(base.map(|b| b.station_id))
+                .ok_or_else(|| ApiError::bad_request("required", "station_id", "is required"))?,
+            kind,
+            district: required(self.district, base.map(|b| &b.district), "district")?,
+            township: required(self.township, base.map(|b| &b.township), "township")?,
+            name: required(self.name, base.map(|b| &b.name), "name")?,
+            address: required(self.address, base.map(|b| &b.address), "address")?,
+            lat: self
+                .lat
+                .or(base.map(|b| b.lat))
+                .ok_or_else(|| ApiError::bad_request("required", "lat", "is required"))?,
+            lon: self
+                .lon
+                .or(base.map(|b| b.lon))
+                .ok_or_else(|| ApiError::bad_request("required", "lon", "is required"))?,
+            contact_name: optional_text(
+                self.contact_name,
+                base.and_then(|b| b.contact_name.clone()),
+            ),
+            contact_phone: optional_text(
+                self.contact_phone,
+                base.and_then(|b| b.contact_phone.clone()),
+            ),
+            active: self.active.or(base.map(|b| b.active)).unwrap_or(true),
+            updated_at: stored_instant(Utc::now()),
+        };
+        check_text("district", &values.district, 1, 64)?;
+        check_text("township", &values.township, 1, 64)?;
+        check_text("name", &values.name, 1, 100)?;
+        check_text("address", &values.address, 1, 200)?;
+        check_coordinates(values.lat, values.lon)?;
+        if let Some(name) = &values.contact_name {
+            check_text("contact_name", name, 1, 64)?;
+        }
+        let contact_phone = match &values.contact_phone {
+            Some(phone) => Some(
+                PhoneNumber::parse(phone, "contact_phone")?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        Ok(SiteValues {
+            contact_phone,
+            ..values
+        })
+    }
+}
+
+fn ensure_station(conn: &mut crate::db::DbConnection, station_id: i64) -> Result<(), ApiError> {
+    registry::find_station(conn, station_id)?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("station", "station_id", station_id))
+}
+
+/// Adds a site.
+#[utoipa::path(
+    tag = "registry",
+    request_body = SiteBody,
+    security(("bearer" = [])),
+    responses((status = 201, body = Site), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+#[post("/sites")]
+pub async fn create(
+    state: web::Data<AppState>,
+    _: Dispatcher,
+    body: ValidJson<SiteBody>,
+) -> Result<HttpResponse, ApiError> {
+    let values = body.value.merge(None)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            ensure_station(conn, values.station_id)?;
+            registry::insert_site(conn, &values).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Site::from(row)))
+}
+
+/// Changes a site; absent fields stay as they are.
+#[utoipa::path(
+    tag = "registry",
+    params(("id" = i64, Path)),
+    request_body = SiteBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = Site), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[patch("/sites/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    _: Dispatcher,
+    path: web::Path<i64>,
+    body: ValidJson<SiteBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let body = body.value;
+    let row = state
+        .db
+        .run(move |conn| {
+            let current = registry::find_site(conn, id)?
+                .ok_or_else(|| ApiError::not_found("site", "id", id))?;
+            let values = body.merge(Some(&current))?;
+            ensure_station(conn, values.station_id)?;
+            registry::update_site(conn, id, &values)?
+                .ok_or_else(|| ApiError::not_found("site", "id", id))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Site::from(row)))
+}

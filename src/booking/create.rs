@@ -1,0 +1,311 @@
+//! Creating a booking: every rule checked, the seat taken in one serialised transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rand::Rng;
+
+use super::station::fleet;
+use super::{BookingDetails, BookingError, StationConfig, hash_secret, new_secret};
+use crate::db::bookings::{self, CONFIRMED, NewBooking};
+use crate::db::donors::{self, DonorRow, DonorValues};
+use crate::db::idempotency::{self, SavedResponse};
+use crate::db::registry::{self, SiteRow};
+use crate::db::{DbConnection, lock_key, stored_instant, write_transaction};
+use crate::domain::capacity::kind_offered;
+use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
+use crate::domain::donor::{DonorName, Email, PhoneNumber};
+use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
+use crate::domain::reference::booking_reference;
+
+/// What the donor tells us about themselves, already parsed.
+#[derive(Debug, Clone)]
+pub struct DonorAnswers {
+    pub name: DonorName,
+    pub phone: PhoneNumber,
+    pub email: Option<Email>,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub weight_kg: f64,
+    pub blood_type: Option<BloodType>,
+    pub last_donation: Option<PastDonation>,
+    pub vaccination: Option<Vaccination>,
+}
+
+/// A parsed booking request.
+#[derive(Debug, Clone)]
+pub struct BookingRequest {
+    pub site_id: i64,
+    pub date: NaiveDate,
+    pub window: String,
+    pub kind: DonationKind,
+    pub volume_ml: u32,
+    pub language: String,
+    pub donor: DonorAnswers,
+}
+
+/// What a create returns: a new booking, or the response saved under the same Idempotency-Key.
+#[derive(Debug)]
+pub enum Created {
+    New(Box<BookingDetails>),
+    Replayed { status: u16, body: String },
+}
+
+/// An `Idempotency-Key` and a fingerprint of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Loads a site and its station's configuration; an unknown or inactive site is a 404.
+pub(super) fn site_and_station(
+    conn: &mut DbConnection,
+    site_id: i64,
+    field: &'static str,
+) -> Result<(SiteRow, StationConfig), BookingError> {
+    let site = registry::find_site(conn, site_id)?
+        .filter(|s| s.active)
+        .ok_or_else(|| BookingError::NotFound {
+            what: "site",
+            field,
+            id: site_id.to_string(),
+        })?;
+    let station = registry::find_station(conn, site.station_id)?.ok_or_else(|| {
+        BookingError::Internal(format!(
+            "station {} of site {} is missing",
+            site.station_id, site.id
+        ))
+    })?;
+    Ok((site, StationConfig::from_row(&station)?))
+}
+
+/// Checks the slot exists, is open now, its station collects the kind, and it has a seat left;
+/// returns the slot's lock key. Call the seat count inside the write transaction.
+pub(super) fn check_slot_rules(
+    conn: &mut DbConnection,
+    station: &StationConfig,
+    date: NaiveDate,
+    window: &str,
+    kind: DonationKind,
+    now: DateTime<Utc>,
+) -> Result<u32, BookingError> {
+    station.booking.check_bookable(now, date, window)?;
+    let vehicles = registry::active_vehicles(conn, station.id)?;
+    let fleet = fleet(&vehicles);
+    if !kind_offered(&fleet, kind) {
+        return Err(BookingError::KindNotOffered {
+            kind: kind.as_str(),
+        });
+    }
+    let index = station
+        .window_index(window)
+        .expect("window checked by check_bookable");
+    Ok(station.seats_per_window(&fleet)[index])
+}
+
+pub(super) fn slot_lock(station_id: i64, date: NaiveDate, window: &str) -> i64 {
+    lock_key(&format!("slot:{station_id}:{date}:{window}"))
+}
+
+/// The donor's history as far as we know it: what they declared and what we stored before.
+fn history(declared: Option<&PastDonation>, stored: Option<&DonorRow>) -> Vec<PastDonation> {
+    let mut history: Vec<PastDonation> = declared.cloned().into_iter().collect();
+    if let Some(row) = stored
+        && let (Some(date), Some(kind)) =
+            (row.last_donation_date, row.last_donation_kind.as_deref())
+        && let Some(kind) = DonationKind::parse(kind)
+        && !history.iter().any(|d| d.date == date && d.kind == kind)
+    {
+        history.push(PastDonation {
+            date,
+            kind,
+            volume_ml: None,
+        });
+    }
+    history
+}
+
+pub(super) fn check_eligibility(
+    donor: &DonorAnswers,
+    stored: Option<&DonorRow>,
+    kind: DonationKind,
+    volume_ml: u32,
+    date: NaiveDate,
+) -> Result<(), BookingError> {
+    let history = history(donor.last_donation.as_ref(), stored);
+    let profile = DonorProfile {
+        birth_date: donor.birth_date,
+        sex: donor.sex,
+        weight_kg: donor.weight_kg,
+        repeat_donor: !history.is_empty(),
+    };
+    RuleBook::gb18467_2011()
+        .check(
+            &profile,
+            &history,
+            donor.vaccination.as_ref(),
+            kind,
+            volume_ml,
+            date,
+        )
+        .map_err(BookingError::Ineligible)
+}
+
+fn donor_values(
+    donor: &DonorAnswers,
+    stored: Option<&DonorRow>,
+    now: DateTime<Utc>,
+) -> DonorValues {
+    // Keep a previously declared last donation when this booking does not mention one.
+    let (last_date, last_kind) = match &donor.last_donation {
+        Some(d) => (Some(d.date), Some(d.kind.as_str().to_string())),
+        None => (
+            stored.and_then(|s| s.last_donation_date),
+            stored.and_then(|s| s.last_donation_kind.clone()),
+        ),
+    };
+    let (vaccination_date, vaccine_type) = match &donor.vaccination {
+        Some(v) => (Some(v.date), Some(vaccine_name(v.vaccine).to_string())),
+        None => (
+            stored.and_then(|s| s.vaccination_date),
+            stored.and_then(|s| s.vaccine_type.clone()),
+        ),
+    };
+    DonorValues {
+        phone: donor.phone.as_str().to_string(),
+        name: donor.name.as_str().to_string(),
+        email: donor.email.as_ref().map(|e| e.as_str().to_string()),
+        birth_date: donor.birth_date,
+        sex: donor.sex.as_str().to_string(),
+        weight_kg: donor.weight_kg,
+        blood_type: donor.blood_type.map(|b| b.as_str().to_string()),
+        last_donation_date: last_date,
+        last_donation_kind: last_kind,
+        vaccination_date,
+        vaccine_type,
+        updated_at: stored_instant(now),
+    }
+}
+
+fn vaccine_name(vaccine: VaccineType) -> &'static str {
+    match vaccine {
+        VaccineType::Inactivated => "inactivated",
+        VaccineType::Other => "other",
+    }
+}
+
+fn unused_reference(conn: &mut DbConnection) -> Result<String, BookingError> {
+    let mut rng = rand::thread_rng();
+    loop {
+        let reference = booking_reference(rng.r#gen());
+        if !bookings::reference_exists(conn, &reference)? {
+            return Ok(reference);
+        }
+    }
+}
+
+/// Books a seat. Rules that need no lock are checked first; the seat count, the one-active-
+/// booking rule and the insert then run in one transaction serialised per slot and per phone.
+pub fn create_booking(
+    conn: &mut DbConnection,
+    request: BookingRequest,
+    idempotency: Option<IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> Result<Created, BookingError> {
+    if let Some(key) = &idempotency
+        && let Some(saved) = idempotency::find(conn, &key.key)?
+    {
+        return replay(saved, key);
+    }
+    VolumeRules::default().check(request.kind, request.volume_ml)?;
+    let (site, station) = site_and_station(conn, request.site_id, "site_id")?;
+    let seats = check_slot_rules(
+        conn,
+        &station,
+        request.date,
+        &request.window,
+        request.kind,
+        now,
+    )?;
+    let stored_donor = donors::find_by_phone(conn, request.donor.phone.as_str())?;
+    check_eligibility(
+        &request.donor,
+        stored_donor.as_ref(),
+        request.kind,
+        request.volume_ml,
+        request.date,
+    )?;
+
+    let mut locks = vec![
+        slot_lock(station.id, request.date, &request.window),
+        lock_key(&format!("donor:{}", request.donor.phone.as_str())),
+    ];
+    if let Some(key) = &idempotency {
+        locks.push(lock_key(&format!("idempotency:{}", key.key)));
+    }
+    write_transaction(conn, &locks, |conn| {
+        if let Some(key) = &idempotency
+            && let Some(saved) = idempotency::find(conn, &key.key)?
+        {
+            return replay(saved, key);
+        }
+        let stored = donors::find_by_phone(conn, request.donor.phone.as_str())?;
+        if let Some(existing) = &stored
+            && bookings::active_for_donor(conn, existing.id)?.is_some()
+        {
+            return Err(BookingError::AlreadyBooked);
+        }
+        let taken = bookings::count_in_slot(conn, station.id, request.date, &request.window)?;
+        if taken >= i64::from(seats) {
+            return Err(BookingError::Full {
+                date: request.date,
+                window: request.window.clone(),
+            });
+        }
+        let donor = donors::save(conn, &donor_values(&request.donor, stored.as_ref(), now))?;
+        let token = new_secret();
+        let at = stored_instant(now);
+        let reference = unused_reference(conn)?;
+        let booking = bookings::insert(
+            conn,
+            &NewBooking {
+                reference,
+                manage_token_hash: hash_secret(&token),
+                donor_id: donor.id,
+                station_id: station.id,
+                site_id: site.id,
+                service_date: request.date,
+                time_window: request.window.clone(),
+                kind: request.kind.as_str().to_string(),
+                volume_ml: request.volume_ml as i32,
+                language: request.language.clone(),
+                status: CONFIRMED.to_string(),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        let details = BookingDetails::build(&station, &booking, &site, &donor, Some(token));
+        if let Some(key) = &idempotency {
+            idempotency::save(
+                conn,
+                &SavedResponse {
+                    idempotency_key: key.key.clone(),
+                    request_hash: key.request_hash.clone(),
+                    response_status: 201,
+                    response_body: serde_json::to_string(&details).expect("details serialise"),
+                    created_at: at,
+                },
+            )?;
+        }
+        Ok(Created::New(Box::new(details)))
+    })
+}
+
+fn replay(saved: SavedResponse, key: &IdempotencyKey) -> Result<Created, BookingError> {
+    if saved.request_hash != key.request_hash {
+        return Err(BookingError::IdempotencyKeyReused);
+    }
+    Ok(Created::Replayed {
+        status: saved.response_status as u16,
+        body: saved.response_body,
+    })
+}

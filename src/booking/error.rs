@@ -1,0 +1,47 @@
+use chrono::NaiveDate;
+
+use crate::db::DbError;
+use crate::domain::FieldError;
+use crate::domain::calendar::CalendarError;
+use crate::domain::eligibility::Ineligible;
+
+/// Why a booking could not be made or changed. Each maps to one HTTP status in `api::error`.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("{what} {id} does not exist")]
+    NotFound {
+        what: &'static str,
+        field: &'static str,
+        id: String,
+    },
+    #[error("no manage token was given")]
+    MissingToken,
+    #[error("the manage token does not match this booking")]
+    WrongToken,
+    #[error("the donor is not eligible: {}", .0.first().map(|i| i.message.as_str()).unwrap_or(""))]
+    Ineligible(Vec<Ineligible>),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    #[error("no active bloodmobile of this station collects {kind}")]
+    KindNotOffered { kind: &'static str },
+    #[error("{window} on {date} is full")]
+    Full { date: NaiveDate, window: String },
+    #[error("this phone number already has an active booking")]
+    AlreadyBooked,
+    #[error("the booking is cancelled")]
+    Cancelled,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("stored data is inconsistent: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for BookingError {
+    fn from(e: diesel::result::Error) -> Self {
+        BookingError::Db(DbError::Query(e))
+    }
+}

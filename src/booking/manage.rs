@@ -1,0 +1,192 @@
+//! What a booking's owner can do with the manage token: view, reschedule, cancel.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::create::{check_eligibility, check_slot_rules, site_and_station, slot_lock};
+use super::{BookingDetails, BookingError, StationConfig, hash_secret};
+use crate::db::bookings::{self, BookingRow, CONFIRMED};
+use crate::db::donors::{self, DonorRow};
+use crate::db::registry::{self, SiteRow};
+use crate::db::{DbConnection, stored_instant, write_transaction};
+use crate::domain::donation::{DonationKind, Sex};
+use crate::domain::donor::{DonorName, PhoneNumber};
+use crate::domain::reference::normalise_reference;
+
+use super::DonorAnswers;
+
+/// A requested move; absent parts stay as booked.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub site_id: Option<i64>,
+    pub date: Option<NaiveDate>,
+    pub window: Option<String>,
+}
+
+struct Owned {
+    booking: BookingRow,
+    site: SiteRow,
+    donor: DonorRow,
+    station: StationConfig,
+}
+
+impl Owned {
+    fn details(&self) -> BookingDetails {
+        BookingDetails::build(&self.station, &self.booking, &self.site, &self.donor, None)
+    }
+}
+
+fn load_owned(
+    conn: &mut DbConnection,
+    reference: &str,
+    token: Option<&str>,
+) -> Result<Owned, BookingError> {
+    let not_found = || BookingError::NotFound {
+        what: "booking",
+        field: "reference",
+        id: reference.to_string(),
+    };
+    let normalised = normalise_reference(reference).ok_or_else(not_found)?;
+    let booking = bookings::find_by_reference(conn, &normalised)?.ok_or_else(not_found)?;
+    let token = token.ok_or(BookingError::MissingToken)?;
+    if hash_secret(token) != booking.manage_token_hash {
+        return Err(BookingError::WrongToken);
+    }
+    let site = registry::find_site(conn, booking.site_id)?.ok_or_else(not_found)?;
+    let station_row = registry::find_station(conn, booking.station_id)?.ok_or_else(not_found)?;
+    let donor = donors::find(conn, booking.donor_id)?;
+    Ok(Owned {
+        station: StationConfig::from_row(&station_row)?,
+        booking,
+        site,
+        donor,
+    })
+}
+
+/// The booking, if `token` is its manage token.
+pub fn find_for_owner(
+    conn: &mut DbConnection,
+    reference: &str,
+    token: Option<&str>,
+) -> Result<BookingDetails, BookingError> {
+    Ok(load_owned(conn, reference, token)?.details())
+}
+
+fn ensure_changeable(owned: &Owned, now: DateTime<Utc>) -> Result<(), BookingError> {
+    if owned.booking.status != CONFIRMED {
+        return Err(BookingError::Cancelled);
+    }
+    owned.station.booking.check_change_allowed(
+        now,
+        owned.booking.service_date,
+        &owned.booking.time_window,
+    )?;
+    Ok(())
+}
+
+/// The donor's answers as stored, for re-checking eligibility on a new date.
+fn stored_answers(donor: &DonorRow) -> Result<DonorAnswers, BookingError> {
+    let corrupt =
+        |what: &str| BookingError::Internal(format!("stored donor {}: bad {what}", donor.id));
+    Ok(DonorAnswers {
+        name: DonorName::parse(&donor.name, "donor.name").map_err(|_| corrupt("name"))?,
+        phone: PhoneNumber::parse(&donor.phone, "donor.phone").map_err(|_| corrupt("phone"))?,
+        email: None,
+        birth_date: donor.birth_date,
+        sex: Sex::parse(&donor.sex).ok_or_else(|| corrupt("sex"))?,
+        weight_kg: donor.weight_kg,
+        blood_type: None,
+        last_donation: None,
+        vaccination: None,
+    })
+}
+
+/// Moves a booking to another site, date or window, if the new slot is open and has a seat.
+pub fn reschedule_booking(
+    conn: &mut DbConnection,
+    reference: &str,
+    token: Option<&str>,
+    change: Change,
+    now: DateTime<Utc>,
+) -> Result<BookingDetails, BookingError> {
+    let owned = load_owned(conn, reference, token)?;
+    ensure_changeable(&owned, now)?;
+    let site_id = change.site_id.unwrap_or(owned.booking.site_id);
+    let date = change.date.unwrap_or(owned.booking.service_date);
+    let window = change
+        .window
+        .unwrap_or_else(|| owned.booking.time_window.clone());
+    let (site, station) = if site_id == owned.site.id {
+        (owned.site.clone(), owned.station.clone())
+    } else {
+        site_and_station(conn, site_id, "site_id")?
+    };
+    let kind = DonationKind::parse(&owned.booking.kind).ok_or_else(|| {
+        BookingError::Internal(format!("booking {}: unknown kind", owned.booking.reference))
+    })?;
+    let seats = check_slot_rules(conn, &station, date, &window, kind, now)?;
+    let same_slot = station.id == owned.booking.station_id
+        && date == owned.booking.service_date
+        && window == owned.booking.time_window;
+    if date != owned.booking.service_date {
+        let answers = stored_answers(&owned.donor)?;
+        check_eligibility(
+            &answers,
+            Some(&owned.donor),
+            kind,
+            owned.booking.volume_ml as u32,
+            date,
+        )?;
+    }
+    let booking_id = owned.booking.id;
+    let moved = write_transaction(conn, &[slot_lock(station.id, date, &window)], |conn| {
+        // Re-read under the lock: a concurrent cancel or move wins cleanly.
+        let current = bookings::find_by_reference(conn, &owned.booking.reference)?
+            .filter(|b| b.status == CONFIRMED)
+            .ok_or(BookingError::Cancelled)?;
+        if !same_slot
+            && bookings::count_in_slot(conn, station.id, date, &window)? >= i64::from(seats)
+        {
+            return Err(BookingError::Full {
+                date,
+                window: window.clone(),
+            });
+        }
+        Ok(bookings::move_to(
+            conn,
+            current.id,
+            site.id,
+            date,
+            &window,
+            stored_instant(now),
+        )?)
+    })?;
+    debug_assert_eq!(moved.id, booking_id);
+    Ok(BookingDetails::build(
+        &station,
+        &moved,
+        &site,
+        &owned.donor,
+        None,
+    ))
+}
+
+/// Cancels a booking, freeing its seat.
+pub fn cancel_booking(
+    conn: &mut DbConnection,
+    reference: &str,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<BookingDetails, BookingError> {
+    let owned = load_owned(conn, reference, token)?;
+    ensure_changeable(&owned, now)?;
+    let cancelled = write_transaction(conn, &[], |conn| {
+        bookings::cancel(conn, owned.booking.id, stored_instant(now))
+    })?;
+    Ok(BookingDetails::build(
+        &owned.station,
+        &cancelled,
+        &owned.site,
+        &owned.donor,
+        None,
+    ))
+}

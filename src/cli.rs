@@ -1,0 +1,122 @@
+//! The one binary: serve, migrate, manage dispatcher accounts, run the planner's benchmarks.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::api::{AppState, auth};
+use crate::bench::BenchCommand;
+use crate::config::{DEFAULT_DATABASE_URL, ServeSettings};
+use crate::db::{Db, connection};
+use crate::{demo, startup};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bloodmobile",
+    version,
+    about = "Door-to-door blood collection: bookings, routes, notices"
+)]
+pub struct Cli {
+    /// `postgres://user:pass@host/db` for PostgreSQL; anything else is a SQLite file.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve(ServeSettings),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Dispatcher accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Benchmarks of the route planner.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a dispatcher account.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (one line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// Parses the command line, runs it, and turns any failure into a one-line message.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("BLOODMOBILE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(settings) => serve(&cli.database_url, settings),
+        Command::Migrate => {
+            let mut conn = connection::establish(&cli.database_url)?;
+            let applied = connection::run_migrations(&mut conn, &cli.database_url)?;
+            println!(
+                "{applied} migration(s) applied to {}",
+                connection::redact_url(&cli.database_url)
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Add { username, .. }) => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let db = Db::open(&cli.database_url, 1)?;
+            let mut conn = db.get()?;
+            auth::add_user(&mut conn, &username, password)
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            println!("dispatcher {username} created");
+            Ok(())
+        }
+        Command::Bench(command) => crate::bench::run(command),
+    }
+}
+
+fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
+    let db = Db::open(database_url, settings.pool_size)?;
+    tracing::info!(database = %db.display_url(), "database ready");
+    if settings.demo {
+        let mut conn = db.get()?;
+        demo::load::load_if_empty(&mut conn)?;
+    }
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+    let address = listener.local_addr()?;
+    let state = AppState {
+        db,
+        token_ttl: chrono::Duration::hours(settings.token_ttl_hours.clamp(1, 24 * 30)),
+    };
+    println!("bloodmobile listening on http://{address}");
+    actix_web::rt::System::new()
+        .block_on(async move { startup::server(state, listener, settings.workers)?.await })?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! Service settings: command-line flags with environment-variable fallbacks.
+
+use clap::Args;
+
+/// The embedded database used when `DATABASE_URL` is unset.
+pub const DEFAULT_DATABASE_URL: &str = "bloodmobile.db";
+
+/// Settings of `bloodmobile serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    #[arg(long, env = "BLOODMOBILE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "BLOODMOBILE_WORKERS")]
+    pub workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "BLOODMOBILE_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: u32,
+    /// Lifetime of a dispatcher token, in hours.
+    #[arg(long, env = "BLOODMOBILE_TOKEN_TTL_HOURS", default_value_t = 12)]
+    pub token_ttl_hours: i64,
+    /// Load the Jingzhou demo region into an empty database before serving.
+    #[arg(long)]
+    pub demo: bool,
+}

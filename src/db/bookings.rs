@@ -1,0 +1,145 @@
+//! Bookings: one donor, one site, one date and window.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::bookings;
+
+pub const CONFIRMED: &str = "confirmed";
+pub const CANCELLED: &str = "cancelled";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = bookings)]
+pub struct BookingRow {
+    pub id: i64,
+    pub reference: String,
+    pub manage_token_hash: String,
+    pub donor_id: i64,
+    pub station_id: i64,
+    pub site_id: i64,
+    pub service_date: NaiveDate,
+    pub time_window: String,
+    pub kind: String,
+    pub volume_ml: i32,
+    pub language: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub cancelled_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = bookings)]
+pub struct NewBooking {
+    pub reference: String,
+    pub manage_token_hash: String,
+    pub donor_id: i64,
+    pub station_id: i64,
+    pub site_id: i64,
+    pub service_date: NaiveDate,
+    pub time_window: String,
+    pub kind: String,
+    pub volume_ml: i32,
+    pub language: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, booking: &NewBooking) -> QueryResult<BookingRow> {
+    diesel::insert_into(bookings::table)
+        .values(booking)
+        .returning(bookings::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_by_reference(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> QueryResult<Option<BookingRow>> {
+    bookings::table
+        .filter(bookings::reference.eq(reference))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        bookings::table.filter(bookings::reference.eq(reference)),
+    ))
+    .get_result(conn)
+}
+
+pub fn active_for_donor(conn: &mut DbConnection, donor_id: i64) -> QueryResult<Option<BookingRow>> {
+    bookings::table
+        .filter(bookings::donor_id.eq(donor_id))
+        .filter(bookings::status.eq(CONFIRMED))
+        .select(BookingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Confirmed bookings in one station-day-window: the seats already taken.
+pub fn count_in_slot(
+    conn: &mut DbConnection,
+    station_id: i64,
+    date: NaiveDate,
+    window: &str,
+) -> QueryResult<i64> {
+    bookings::table
+        .filter(bookings::station_id.eq(station_id))
+        .filter(bookings::service_date.eq(date))
+        .filter(bookings::time_window.eq(window))
+        .filter(bookings::status.eq(CONFIRMED))
+        .count()
+        .get_result(conn)
+}
+
+/// Seats taken per (date, window) of a station over a date range.
+pub fn counts_by_slot(
+    conn: &mut DbConnection,
+    station_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(NaiveDate, String, i64)>> {
+    bookings::table
+        .filter(bookings::station_id.eq(station_id))
+        .filter(bookings::service_date.between(from, to))
+        .filter(bookings::status.eq(CONFIRMED))
+        .group_by((bookings::service_date, bookings::time_window))
+        .select((bookings::service_date, bookings::time_window, count_star()))
+        .load(conn)
+}
+
+pub fn move_to(
+    conn: &mut DbConnection,
+    id: i64,
+    site_id: i64,
+    date: NaiveDate,
+    window: &str,
+    now: NaiveDateTime,
+) -> QueryResult<BookingRow> {
+    diesel::update(bookings::table.find(id))
+        .set((
+            bookings::site_id.eq(site_id),
+            bookings::service_date.eq(date),
+            bookings::time_window.eq(window),
+            bookings::updated_at.eq(now),
+        ))
+        .returning(bookings::all_columns)
+        .get_result(conn)
+}
+
+pub fn cancel(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<BookingRow> {
+    diesel::update(bookings::table.find(id))
+        .set((
+            bookings::status.eq(CANCELLED),
+            bookings::updated_at.eq(now),
+            bookings::cancelled_at.eq(Some(now)),
+        ))
+        .returning(bookings::all_columns)
+        .get_result(conn)
+}

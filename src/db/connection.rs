@@ -1,0 +1,265 @@
+//! Connections, the pool, migrations and the write transaction that keeps capacity exact.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sql_types::BigInt;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; one schema and one set of queries serve both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` are PostgreSQL; anything else is a SQLite file path
+    /// (or `sqlite://path`, or `:memory:`).
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// A storage failure worth a one-line message to an operator.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open database {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("cannot migrate database {url}: {reason}")]
+    Migrate { url: String, reason: String },
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Opens one connection of the backend the URL names, with the session settings it needs.
+pub fn establish(url: &str) -> Result<DbConnection, DbError> {
+    let connect_error = |reason: String| DbError::Connect {
+        url: redact_url(url),
+        reason: reason.trim().replace('\n', " "),
+    };
+    match Backend::from_url(url) {
+        Backend::Postgres => PgConnection::establish(url)
+            .map(DbConnection::Postgresql)
+            .map_err(|e| connect_error(e.to_string())),
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(sqlite_path(url))
+                .map_err(|e| connect_error(e.to_string()))?;
+            // busy_timeout first: several pooled connections opening a new file at once
+            // otherwise fail with "database is locked" while WAL is being switched on.
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| connect_error(e.to_string()))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// Applies pending migrations of the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConnection, url: &str) -> Result<usize, DbError> {
+    let source = match conn {
+        DbConnection::Postgresql(_) => POSTGRES_MIGRATIONS,
+        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+    };
+    conn.run_pending_migrations(source)
+        .map(|done| done.len())
+        .map_err(|e| DbError::Migrate {
+            url: redact_url(url),
+            reason: e.to_string(),
+        })
+}
+
+/// r2d2 manager that builds the backend's own variant, so a connection error keeps its real cause.
+#[derive(Debug, Clone)]
+struct Manager {
+    url: String,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        conn.ping().map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A connection handed back inside a transaction (a panic mid-request) is not reused.
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// The pool and what it points at.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+    url: String,
+}
+
+impl Db {
+    /// Connects (failing fast with a readable error) and applies pending migrations.
+    pub fn open(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        let mut first = establish(url)?;
+        run_migrations(&mut first, url)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .error_handler(Box::new(r2d2::LoggingErrorHandler))
+            .build(Manager {
+                url: url.to_string(),
+            })?;
+        Ok(Db {
+            pool,
+            backend: Backend::from_url(url),
+            url: url.to_string(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL with its password hidden.
+    pub fn display_url(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// A pooled connection, for blocking code (run it off the async executor).
+    pub fn get(
+        &self,
+    ) -> Result<r2d2::PooledConnection<impl ManageConnection<Connection = DbConnection>>, DbError>
+    {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+    }
+}
+
+/// Runs `work` in a transaction that serialises writers of the same keys.
+///
+/// SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so two bookings never both read a
+/// free seat (a deferred `BEGIN` fails with "database is locked" under load instead).
+/// PostgreSQL: one transaction-scoped advisory lock per key, taken in ascending order so two
+/// transactions cannot deadlock; the count-then-insert inside is then exact.
+pub fn write_transaction<T, E, F>(
+    conn: &mut DbConnection,
+    lock_keys: &[i64],
+    work: F,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(_) => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
+        }
+    }
+    let locked = lock_in_order(conn, lock_keys);
+    let result = match locked {
+        Ok(()) => work(conn),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(value) => {
+            match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    Err(e.into())
+                }
+            }
+        }
+        Err(e) => {
+            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+fn lock_in_order(conn: &mut DbConnection, keys: &[i64]) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = conn {
+        let mut keys = keys.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                .bind::<BigInt, _>(key)
+                .execute(pg)?;
+        }
+    }
+    Ok(())
+}
+
+/// A stable 64-bit lock key for a text (FNV-1a), the same in every process.
+pub fn lock_key(text: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}

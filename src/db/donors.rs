@@ -1,0 +1,73 @@
+//! Donors, known by their mobile phone number.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::donors;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = donors)]
+pub struct DonorRow {
+    pub id: i64,
+    pub phone: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+    pub weight_kg: f64,
+    pub blood_type: Option<String>,
+    pub last_donation_date: Option<NaiveDate>,
+    pub last_donation_kind: Option<String>,
+    pub vaccination_date: Option<NaiveDate>,
+    pub vaccine_type: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a booking tells us about its donor; the latest booking's answers are kept.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = donors, treat_none_as_null = true)]
+pub struct DonorValues {
+    pub phone: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+    pub weight_kg: f64,
+    pub blood_type: Option<String>,
+    pub last_donation_date: Option<NaiveDate>,
+    pub last_donation_kind: Option<String>,
+    pub vaccination_date: Option<NaiveDate>,
+    pub vaccine_type: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Option<DonorRow>> {
+    donors::table
+        .filter(donors::phone.eq(phone))
+        .select(DonorRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<DonorRow> {
+    donors::table
+        .find(id)
+        .select(DonorRow::as_select())
+        .first(conn)
+}
+
+/// Inserts the donor or refreshes the stored answers; call inside the booking transaction.
+pub fn save(conn: &mut DbConnection, values: &DonorValues) -> QueryResult<DonorRow> {
+    match find_by_phone(conn, &values.phone)? {
+        Some(existing) => diesel::update(donors::table.find(existing.id))
+            .set(values)
+            .returning(donors::all_columns)
+            .get_result(conn),
+        None => diesel::insert_into(donors::table)
+            .values((values, donors::created_at.eq(values.updated_at)))
+            .returning(donors::all_columns)
+            .get_result(conn),
+    }
+}

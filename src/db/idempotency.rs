@@ -1,0 +1,37 @@
+//! Saved responses of create requests that carried an `Idempotency-Key`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::idempotency_keys;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct SavedResponse {
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub response_status: i32,
+    pub response_body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SavedResponse>> {
+    idempotency_keys::table
+        .find(key)
+        .select(SavedResponse::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn save(conn: &mut DbConnection, saved: &SavedResponse) -> QueryResult<usize> {
+    diesel::insert_into(idempotency_keys::table)
+        .values(saved)
+        .execute(conn)
+}
+
+/// Forgets saved responses older than `before` (they hold manage tokens in clear).
+pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+        .execute(conn)
+}

@@ -1,0 +1,20 @@
+//! Storage: one diesel schema served by SQLite (embedded default) or PostgreSQL, picked from the
+//! database URL. Queries live next to the rows they read and write, one file per table group.
+
+pub mod connection;
+pub mod schema;
+
+pub mod bookings;
+pub mod donors;
+pub mod idempotency;
+pub mod registry;
+pub mod users;
+
+pub use connection::{Backend, Db, DbConnection, DbError, lock_key, write_transaction};
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+
+/// An instant as stored: UTC, truncated to microseconds so both backends read back the same value.
+pub fn stored_instant(at: DateTime<Utc>) -> NaiveDateTime {
+    at.naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,150 @@
+// One schema for both backends. Kept by hand in step with `migrations/{sqlite,postgres}`:
+// ids are BIGINT (SQLite's INTEGER PRIMARY KEY is 64-bit), instants are UTC `Timestamp`s.
+
+diesel::table! {
+    stations (id) {
+        id -> BigInt,
+        name -> Text,
+        time_zone -> Text,
+        depot_name -> Text,
+        depot_address -> Text,
+        depot_lat -> Double,
+        depot_lon -> Double,
+        windows -> Text,
+        horizon_min_days -> Integer,
+        horizon_max_days -> Integer,
+        cutoff_days_before -> Integer,
+        cutoff_time -> Time,
+        change_notice_minutes -> Integer,
+        processing_limit_minutes -> Integer,
+        minutes_per_donor -> Integer,
+        setup_minutes -> Integer,
+        packup_minutes -> Integer,
+        utilisation_percent -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        kind -> Text,
+        district -> Text,
+        township -> Text,
+        name -> Text,
+        address -> Text,
+        lat -> Double,
+        lon -> Double,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vehicles (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        name -> Text,
+        plate -> Nullable<Text>,
+        beds -> Integer,
+        donors_per_day -> Integer,
+        shift_start -> Time,
+        shift_end -> Time,
+        kinds -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    donors (id) {
+        id -> BigInt,
+        phone -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        birth_date -> Date,
+        sex -> Text,
+        weight_kg -> Double,
+        blood_type -> Nullable<Text>,
+        last_donation_date -> Nullable<Date>,
+        last_donation_kind -> Nullable<Text>,
+        vaccination_date -> Nullable<Date>,
+        vaccine_type -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookings (id) {
+        id -> BigInt,
+        reference -> Text,
+        manage_token_hash -> Text,
+        donor_id -> BigInt,
+        station_id -> BigInt,
+        site_id -> BigInt,
+        service_date -> Date,
+        time_window -> Text,
+        kind -> Text,
+        volume_ml -> Integer,
+        language -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (idempotency_key) {
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sites -> stations (station_id));
+diesel::joinable!(vehicles -> stations (station_id));
+diesel::joinable!(bookings -> donors (donor_id));
+diesel::joinable!(bookings -> sites (site_id));
+diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    stations,
+    sites,
+    vehicles,
+    donors,
+    bookings,
+    idempotency_keys,
+    users,
+    api_tokens,
+);

@@ -1,0 +1,15 @@
+//! bloodmobile: door-to-door blood collection for a city blood station.
+//!
+//! Donors book a community or village on a day and half-day window; the planner turns a day's
+//! bookings into bloodmobile routes; dispatchers adjust and publish them.
+
+pub mod api;
+pub mod bench;
+pub mod booking;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod routing;
+pub mod startup;

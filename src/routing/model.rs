@@ -1,0 +1,592 @@
+//! The product model: a day's stops (a site, a window, donors by kind) and a heterogeneous
+//! fleet, planned with [`plan_day`].
+//!
+//! Times are integer seconds on the service day's local clock (e.g. 08:00 = 28 800); the
+//! caller converts to and from UTC. Locations are indices into the [`TravelMatrix`].
+//!
+//! Constraints, exactly:
+//! - **Window**: the whole service of a stop, setup through pack-up, lies inside the stop's
+//!   window: `window_start <= start` and `start + service <= window_end`. A vehicle may
+//!   arrive early and wait.
+//! - **Service** on a vehicle with `beds` beds: `setup + Σ_kind ceil(donors_kind / beds) ×
+//!   per_donor_kind + pack_up`.
+//! - **Shift**: leave the depot at or after `shift_start`, be back by `shift_end`.
+//! - **Capacity**: donors on a vehicle ≤ `donors_per_day`; a stop too big for one vehicle is
+//!   split into near-equal parts served by different vehicles.
+//! - **Kinds**: a vehicle serves a stop (part) only if it collects every kind booked there.
+//!   When no vehicle collects all of a stop's kinds, the stop is split by kind first.
+//! - **Processing limit**: from the start of service at a route's first stop to the arrival
+//!   back at the depot takes at most `processing_limit_s`.
+//!
+//! Objective, in order: donors served, vehicles used, total travel time.
+
+use std::time::Duration;
+
+use crate::routing::instance::{Instance, VehicleType};
+use crate::routing::matrix::TravelMatrix;
+use crate::routing::search::{SearchParams, solve};
+use crate::routing::segment::Segment;
+
+/// A kind of donation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DonationKind {
+    /// Whole blood.
+    WholeBlood,
+    /// Apheresis platelets.
+    Platelets,
+    /// Plasma.
+    Plasma,
+}
+
+impl DonationKind {
+    /// All kinds, in the index order used by [`KindCounts`].
+    pub const ALL: [DonationKind; 3] = [
+        DonationKind::WholeBlood,
+        DonationKind::Platelets,
+        DonationKind::Plasma,
+    ];
+}
+
+/// A number per donation kind (donors, or seconds per donor), indexed by [`DonationKind`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KindCounts {
+    /// Whole blood.
+    pub whole_blood: u32,
+    /// Apheresis platelets.
+    pub platelets: u32,
+    /// Plasma.
+    pub plasma: u32,
+}
+
+impl KindCounts {
+    /// The value for `kind`.
+    pub fn get(&self, kind: DonationKind) -> u32 {
+        match kind {
+            DonationKind::WholeBlood => self.whole_blood,
+            DonationKind::Platelets => self.platelets,
+            DonationKind::Plasma => self.plasma,
+        }
+    }
+
+    /// Mutable value for `kind`.
+    pub fn get_mut(&mut self, kind: DonationKind) -> &mut u32 {
+        match kind {
+            DonationKind::WholeBlood => &mut self.whole_blood,
+            DonationKind::Platelets => &mut self.platelets,
+            DonationKind::Plasma => &mut self.plasma,
+        }
+    }
+
+    /// Sum over kinds.
+    pub fn total(&self) -> u32 {
+        self.whole_blood + self.platelets + self.plasma
+    }
+
+    /// Kinds with a non-zero value.
+    pub fn kinds(&self) -> impl Iterator<Item = DonationKind> + '_ {
+        DonationKind::ALL.into_iter().filter(|&k| self.get(k) > 0)
+    }
+}
+
+/// One site on the day in one window, with its booked donors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stop {
+    /// Caller's identifier, echoed in the plan.
+    pub id: u64,
+    /// Location index in the matrix.
+    pub location: usize,
+    /// Window start (seconds of the day).
+    pub window_start: i64,
+    /// Window end (seconds of the day).
+    pub window_end: i64,
+    /// Donors booked, by kind.
+    pub donors: KindCounts,
+}
+
+/// One bloodmobile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vehicle {
+    /// Caller's identifier, echoed in the plan.
+    pub id: u64,
+    /// Depot location index in the matrix.
+    pub depot: usize,
+    /// Earliest departure (seconds of the day).
+    pub shift_start: i64,
+    /// Latest return (seconds of the day).
+    pub shift_end: i64,
+    /// Donors served at once.
+    pub beds: u32,
+    /// Donors per day (bag stock).
+    pub donors_per_day: u32,
+    /// Kinds it collects.
+    pub kinds: Vec<DonationKind>,
+}
+
+/// Service-time parameters (station configuration).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceTimes {
+    /// Set-up at a stop, seconds.
+    pub setup_s: i64,
+    /// Pack-up at a stop, seconds.
+    pub pack_up_s: i64,
+    /// Seconds per donor round (one donor per bed), by kind.
+    pub per_donor_s: KindCounts,
+}
+
+impl Default for ServiceTimes {
+    fn default() -> Self {
+        ServiceTimes {
+            setup_s: 15 * 60,
+            pack_up_s: 10 * 60,
+            per_donor_s: KindCounts {
+                whole_blood: 15 * 60,
+                platelets: 90 * 60,
+                plasma: 45 * 60,
+            },
+        }
+    }
+}
+
+/// Everything needed to plan one day.
+#[derive(Clone, Debug)]
+pub struct DayProblem {
+    /// Stops to visit.
+    pub stops: Vec<Stop>,
+    /// Available vehicles.
+    pub vehicles: Vec<Vehicle>,
+    /// Travel between locations.
+    pub matrix: TravelMatrix,
+    /// Service-time parameters.
+    pub service: ServiceTimes,
+    /// Processing limit in seconds (`None`: no limit). Default in the station: 6 h.
+    pub processing_limit_s: Option<i64>,
+}
+
+/// How long to search.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Seed; with `time_limit: None` the plan is a pure function of the problem and seed.
+    pub seed: u64,
+    /// Wall-clock budget.
+    pub time_limit: Option<Duration>,
+    /// Iteration budget.
+    pub iterations: Option<u64>,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            seed: 1,
+            time_limit: Some(Duration::from_secs(2)),
+            iterations: None,
+        }
+    }
+}
+
+/// One visit of a route.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedVisit {
+    /// The stop's id.
+    pub stop_id: u64,
+    /// Donors this vehicle serves there (all of the stop, or its part of a split stop).
+    pub donors: KindCounts,
+    /// Arrival at the site.
+    pub arrival_s: i64,
+    /// Start of service (set-up begins), inside the window.
+    pub start_s: i64,
+    /// End of pack-up, inside the window.
+    pub departure_s: i64,
+}
+
+/// One vehicle's day.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedRoute {
+    /// The vehicle's id.
+    pub vehicle_id: u64,
+    /// Departure from the depot.
+    pub depart_s: i64,
+    /// Return to the depot.
+    pub return_s: i64,
+    /// Visits in order.
+    pub visits: Vec<PlannedVisit>,
+    /// Driving time, seconds.
+    pub travel_s: i64,
+    /// Driving distance, metres.
+    pub distance_m: i64,
+}
+
+/// Why a stop (or part of one) was left out: the constraint that kept it out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unassigned {
+    /// No vehicle collects the kinds booked there.
+    Kinds,
+    /// More donors than any suitable vehicle takes in a day.
+    Capacity,
+    /// The service does not fit in the stop's window on any suitable vehicle.
+    Window,
+    /// No suitable vehicle can reach it and return within its shift.
+    Shift,
+    /// Even alone on a route, it breaks the processing limit.
+    ProcessingLimit,
+    /// It fits a vehicle on its own, but the fleet is used up by other stops.
+    Fleet,
+}
+
+/// A stop (part) left out.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LeftOut {
+    /// The stop's id.
+    pub stop_id: u64,
+    /// Donors not served.
+    pub donors: KindCounts,
+    /// The constraint that kept it out.
+    pub reason: Unassigned,
+}
+
+/// A planned day.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DayPlan {
+    /// Routes of the vehicles used.
+    pub routes: Vec<PlannedRoute>,
+    /// What could not be served.
+    pub left_out: Vec<LeftOut>,
+    /// Donors served.
+    pub donors_served: u32,
+    /// Total driving time, seconds.
+    pub travel_s: i64,
+}
+
+/// A piece of a stop that one vehicle serves.
+#[derive(Clone, Debug)]
+struct Part {
+    stop: usize,
+    donors: KindCounts,
+}
+
+/// Plans the day: see the module docs for the constraints and objective.
+pub fn plan_day(problem: &DayProblem, options: &PlanOptions) -> DayPlan {
+    let compiled = compile(problem);
+    let params = SearchParams {
+        seed: options.seed,
+        time_limit: options.time_limit,
+        iterations: options.iterations,
+        ..SearchParams::default()
+    };
+    let (solution, _) = solve(&compiled.instance, &params);
+    let inst = &compiled.instance;
+    let mut next_vehicle = vec![0; compiled.type_vehicles.len()];
+    let mut routes = Vec::new();
+    for route in &solution.routes {
+        let t = route.vtype;
+        let vehicle = compiled.type_vehicles[t][next_vehicle[t]];
+        next_vehicle[t] += 1;
+        routes.push(schedule(
+            problem,
+            &compiled,
+            inst,
+            t,
+            vehicle,
+            route.clients(),
+        ));
+    }
+    let left_out = solution
+        .unassigned
+        .iter()
+        .map(|&c| {
+            let part = &compiled.parts[c as usize];
+            LeftOut {
+                stop_id: problem.stops[part.stop].id,
+                donors: part.donors,
+                reason: why_left_out(problem, &compiled, c),
+            }
+        })
+        .collect();
+    DayPlan {
+        donors_served: routes
+            .iter()
+            .flat_map(|r: &PlannedRoute| &r.visits)
+            .map(|v| v.donors.total())
+            .sum(),
+        travel_s: routes.iter().map(|r| r.travel_s).sum(),
+        routes,
+        left_out,
+    }
+}
+
+/// The day compiled to a solver instance.
+struct Compiled {
+    instance: Instance,
+    parts: Vec<Part>,
+    /// Matrix location of every solver node.
+    node_location: Vec<usize>,
+    /// Vehicle indices of each vehicle type.
+    type_vehicles: Vec<Vec<usize>>,
+}
+
+fn service_seconds(times: &ServiceTimes, donors: &KindCounts, beds: u32) -> i64 {
+    let beds = beds.max(1);
+    let rounds: i64 = donors
+        .kinds()
+        .map(|k| donors.get(k).div_ceil(beds) as i64 * times.per_donor_s.get(k) as i64)
+        .sum();
+    times.setup_s + rounds + times.pack_up_s
+}
+
+fn collects_all(v: &Vehicle, donors: &KindCounts) -> bool {
+    donors.kinds().all(|k| v.kinds.contains(&k))
+}
+
+/// Splits stops by kind (when no vehicle takes them all) and by capacity.
+fn split_stops(problem: &DayProblem) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for (si, stop) in problem.stops.iter().enumerate() {
+        if stop.donors.total() == 0 {
+            continue;
+        }
+        let groups: Vec<KindCounts> = if problem
+            .vehicles
+            .iter()
+            .any(|v| collects_all(v, &stop.donors))
+        {
+            vec![stop.donors]
+        } else {
+            stop.donors
+                .kinds()
+                .map(|k| {
+                    let mut g = KindCounts::default();
+                    *g.get_mut(k) = stop.donors.get(k);
+                    g
+                })
+                .collect()
+        };
+        for group in groups {
+            let cap = problem
+                .vehicles
+                .iter()
+                .filter(|v| collects_all(v, &group))
+                .map(|v| v.donors_per_day)
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            let pieces = group.total().div_ceil(cap);
+            // Near-equal parts, filling kinds in order.
+            let mut remaining = group;
+            for p in 0..pieces {
+                let size = (group.total() - (group.total() / pieces) * pieces > p) as u32
+                    + group.total() / pieces;
+                let mut part = KindCounts::default();
+                let mut need = size;
+                for k in DonationKind::ALL {
+                    let take = need.min(remaining.get(k));
+                    *part.get_mut(k) += take;
+                    *remaining.get_mut(k) -= take;
+                    need -= take;
+                }
+                parts.push(Part {
+                    stop: si,
+                    donors: part,
+                });
+            }
+        }
+    }
+    parts
+}
+
+fn compile(problem: &DayProblem) -> Compiled {
+    let parts = split_stops(problem);
+    let n = parts.len();
+    // Identical vehicles form one type.
+    let mut type_vehicles: Vec<Vec<usize>> = Vec::new();
+    for (vi, v) in problem.vehicles.iter().enumerate() {
+        let same = type_vehicles.iter_mut().find(|g| {
+            let w = &problem.vehicles[g[0]];
+            (
+                w.depot,
+                w.shift_start,
+                w.shift_end,
+                w.beds,
+                w.donors_per_day,
+                &w.kinds,
+            ) == (
+                v.depot,
+                v.shift_start,
+                v.shift_end,
+                v.beds,
+                v.donors_per_day,
+                &v.kinds,
+            )
+        });
+        match same {
+            Some(g) => g.push(vi),
+            None => type_vehicles.push(vec![vi]),
+        }
+    }
+    let mut node_location: Vec<usize> = parts
+        .iter()
+        .map(|p| problem.stops[p.stop].location)
+        .collect();
+    let mut depots: Vec<usize> = Vec::new();
+    let mut depot_node = Vec::new();
+    for g in &type_vehicles {
+        let loc = problem.vehicles[g[0]].depot;
+        let k = depots.iter().position(|&d| d == loc).unwrap_or_else(|| {
+            depots.push(loc);
+            depots.len() - 1
+        });
+        depot_node.push((n + k) as u32);
+    }
+    node_location.extend(&depots);
+    let side = node_location.len();
+    let mut travel = vec![0; side * side];
+    for a in 0..side {
+        for b in 0..side {
+            travel[a * side + b] = problem.matrix.duration(node_location[a], node_location[b]);
+        }
+    }
+    let max_arc = travel.iter().copied().max().unwrap_or(0).max(1);
+    // Weights that make the order strict: one vehicle outweighs any travel, one donor
+    // outweighs any number of vehicles.
+    let vehicle_weight = max_arc * (side as i64 + 2 * problem.vehicles.len() as i64) + 1;
+    let donor_weight = vehicle_weight * (problem.vehicles.len() as i64 + 1);
+    let vehicle_types = type_vehicles
+        .iter()
+        .zip(&depot_node)
+        .map(|(g, &depot)| {
+            let v = &problem.vehicles[g[0]];
+            let visits = parts
+                .iter()
+                .enumerate()
+                .map(|(c, part)| {
+                    let stop = &problem.stops[part.stop];
+                    let service = service_seconds(&problem.service, &part.donors, v.beds);
+                    let latest = stop.window_end - service;
+                    let ok = collects_all(v, &part.donors)
+                        && part.donors.total() <= v.donors_per_day
+                        && latest >= stop.window_start;
+                    ok.then(|| Segment::visit(c as u32, service, stop.window_start, latest))
+                })
+                .collect();
+            VehicleType {
+                depot,
+                count: g.len(),
+                capacity: v.donors_per_day as i64,
+                shift_start: v.shift_start,
+                shift_end: v.shift_end,
+                max_after_first_service: problem.processing_limit_s,
+                fixed_cost: vehicle_weight,
+                visits,
+            }
+        })
+        .collect();
+    let demand = parts.iter().map(|p| p.donors.total() as i64).collect();
+    let penalty = parts
+        .iter()
+        .map(|p| p.donors.total() as i64 * donor_weight)
+        .collect();
+    let instance = Instance::new(n, travel.clone(), travel, demand, penalty, vehicle_types);
+    Compiled {
+        instance,
+        parts,
+        node_location,
+        type_vehicles,
+    }
+}
+
+/// Times of a route: the first service starts as late as needed to wait least (that is what
+/// the processing limit was checked against), then everything runs as early as possible.
+fn schedule(
+    problem: &DayProblem,
+    compiled: &Compiled,
+    inst: &Instance,
+    t: usize,
+    vehicle: usize,
+    clients: &[u32],
+) -> PlannedRoute {
+    let vt = &inst.vehicle_types[t];
+    let depot = vt.depot;
+    let seg = |c: u32| vt.visits[c as usize].expect("served visits are allowed");
+    let mut core = seg(clients[0]);
+    for w in clients.windows(2) {
+        core = core.then(&seg(w[1]), inst.time_of(w[0], w[1]));
+    }
+    let first_travel = inst.time_of(depot, clients[0]);
+    let first_start = core.earliest.max(vt.shift_start + first_travel);
+    let mut visits = Vec::with_capacity(clients.len());
+    let (mut prev, mut time) = (depot, first_start - first_travel);
+    let depart_s = time;
+    let (mut travel_s, mut distance_m) = (0, 0);
+    for &c in clients {
+        let s = seg(c);
+        let drive = inst.time_of(prev, c);
+        let arrival = time + drive;
+        let start = arrival.max(s.earliest);
+        time = start + s.duration;
+        travel_s += drive;
+        distance_m += problem.matrix.distance(
+            compiled.node_location[prev as usize],
+            compiled.node_location[c as usize],
+        );
+        let part = &compiled.parts[c as usize];
+        visits.push(PlannedVisit {
+            stop_id: problem.stops[part.stop].id,
+            donors: part.donors,
+            arrival_s: arrival,
+            start_s: start,
+            departure_s: time,
+        });
+        prev = c;
+    }
+    let drive = inst.time_of(prev, depot);
+    travel_s += drive;
+    distance_m += problem.matrix.distance(
+        compiled.node_location[prev as usize],
+        compiled.node_location[depot as usize],
+    );
+    PlannedRoute {
+        vehicle_id: problem.vehicles[vehicle].id,
+        depart_s,
+        return_s: time + drive,
+        visits,
+        travel_s,
+        distance_m,
+    }
+}
+
+/// The furthest check any vehicle type passes for client `c` alone names the reason.
+fn why_left_out(problem: &DayProblem, compiled: &Compiled, c: u32) -> Unassigned {
+    let inst = &compiled.instance;
+    let part = &compiled.parts[c as usize];
+    let stop = &problem.stops[part.stop];
+    let mut furthest = Unassigned::Kinds;
+    for (t, vt) in inst.vehicle_types.iter().enumerate() {
+        let v = &problem.vehicles[compiled.type_vehicles[t][0]];
+        let reached = if !collects_all(v, &part.donors) {
+            Unassigned::Kinds
+        } else if part.donors.total() > v.donors_per_day {
+            Unassigned::Capacity
+        } else {
+            match vt.visits[c as usize] {
+                None => Unassigned::Window,
+                Some(seg) => {
+                    let depot = inst.depot_segment(t);
+                    let core = seg.then(&depot, inst.time_of(c, vt.depot));
+                    if !depot.then(&core, inst.time_of(vt.depot, c)).feasible() {
+                        Unassigned::Shift
+                    } else if vt
+                        .max_after_first_service
+                        .is_some_and(|l| core.duration > l)
+                    {
+                        Unassigned::ProcessingLimit
+                    } else {
+                        Unassigned::Fleet
+                    }
+                }
+            }
+        };
+        debug_assert!(stop.window_end >= stop.window_start || reached <= Unassigned::Window);
+        furthest = furthest.max(reached);
+    }
+    furthest
+}

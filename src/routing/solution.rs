@@ -1,0 +1,236 @@
+//! Routes with cached prefix/suffix segments, and a solution (routes plus left-out clients).
+
+use crate::routing::instance::Instance;
+use crate::routing::segment::Segment;
+
+/// Marker for "not on any route" in [`Solution::route_of`].
+pub const NO_ROUTE: u32 = u32::MAX;
+
+/// One vehicle's route. Positions: 0 is the start depot, `1..=len` the clients, `len + 1`
+/// the return to the depot. Caches are rebuilt by [`Route::update`] after every change.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// Vehicle type serving the route.
+    pub vtype: usize,
+    /// Nodes by position, depots included at both ends.
+    pub nodes: Vec<u32>,
+    /// `fwd[p]`: segment of positions `0..=p`.
+    pub fwd: Vec<Segment>,
+    /// `core[p]`: segment of positions `1..=p` (no start depot; `core[0]` is unused). Used
+    /// for the processing limit, which counts from the first service.
+    pub core: Vec<Segment>,
+    /// `bwd[p]`: segment of positions `p..=len+1`.
+    pub bwd: Vec<Segment>,
+    /// `load_fwd[p]`: load of positions `0..=p`.
+    pub load_fwd: Vec<i64>,
+    /// `cost_fwd[p]`: travel cost of positions `0..=p`.
+    pub cost_fwd: Vec<i64>,
+}
+
+impl Route {
+    /// An empty route of vehicle type `vtype`.
+    pub fn new(inst: &Instance, vtype: usize) -> Self {
+        let depot = inst.vehicle_types[vtype].depot;
+        let mut r = Route {
+            vtype,
+            nodes: vec![depot, depot],
+            fwd: Vec::new(),
+            core: Vec::new(),
+            bwd: Vec::new(),
+            load_fwd: Vec::new(),
+            cost_fwd: Vec::new(),
+        };
+        r.update(inst);
+        r
+    }
+
+    /// Number of clients.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.nodes.len() - 2
+    }
+
+    /// True when the route visits no client.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() == 2
+    }
+
+    /// The clients in visiting order.
+    #[inline]
+    pub fn clients(&self) -> &[u32] {
+        &self.nodes[1..self.nodes.len() - 1]
+    }
+
+    /// Total load.
+    #[inline]
+    pub fn load(&self) -> i64 {
+        *self.load_fwd.last().unwrap()
+    }
+
+    /// Total travel cost.
+    #[inline]
+    pub fn cost(&self) -> i64 {
+        *self.cost_fwd.last().unwrap()
+    }
+
+    /// Segment of the visit at position `p` for this route's vehicle type.
+    #[inline]
+    pub fn segment_at(&self, inst: &Instance, p: usize) -> Segment {
+        if p == 0 || p == self.nodes.len() - 1 {
+            inst.depot_segment(self.vtype)
+        } else {
+            inst.vehicle_types[self.vtype].visits[self.nodes[p] as usize].expect("allowed visit")
+        }
+    }
+
+    /// Rebuilds every cache; O(len), reuses the vectors' memory.
+    pub fn update(&mut self, inst: &Instance) {
+        let n = self.nodes.len();
+        for v in [&mut self.fwd, &mut self.core, &mut self.bwd] {
+            v.clear();
+        }
+        self.load_fwd.clear();
+        self.cost_fwd.clear();
+        let depot = inst.depot_segment(self.vtype);
+        self.fwd.push(depot);
+        self.core.push(depot);
+        self.load_fwd.push(0);
+        self.cost_fwd.push(0);
+        for p in 1..n {
+            let seg = self.segment_at(inst, p);
+            let (a, b) = (self.nodes[p - 1], self.nodes[p]);
+            let t = inst.time_of(a, b);
+            self.fwd.push(self.fwd[p - 1].then(&seg, t));
+            self.core.push(if p == 1 {
+                seg
+            } else {
+                self.core[p - 1].then(&seg, t)
+            });
+            let demand = if p < n - 1 {
+                inst.demand[b as usize]
+            } else {
+                0
+            };
+            self.load_fwd.push(self.load_fwd[p - 1] + demand);
+            self.cost_fwd
+                .push(self.cost_fwd[p - 1] + inst.cost_of(a, b));
+        }
+        self.bwd.resize(n, depot);
+        for p in (0..n - 1).rev() {
+            let seg = self.segment_at(inst, p);
+            let t = inst.time_of(self.nodes[p], self.nodes[p + 1]);
+            self.bwd[p] = seg.then(&self.bwd[p + 1], t);
+        }
+    }
+
+    /// Feasibility (time windows, shift, processing limit) of the route made of positions
+    /// `0..=i` of this route, then `mid` (if any), then `suffix` (which must end at this
+    /// route's depot). Capacity and vehicle/client compatibility are the caller's business.
+    #[inline]
+    pub fn feasible_with(
+        &self,
+        inst: &Instance,
+        i: usize,
+        mid: Option<&Segment>,
+        suffix: &Segment,
+    ) -> bool {
+        let head = &self.fwd[i];
+        let full = match mid {
+            Some(m) => head
+                .then(m, inst.time_of(head.last, m.first))
+                .then(suffix, inst.time_of(m.last, suffix.first)),
+            None => head.then(suffix, inst.time_of(head.last, suffix.first)),
+        };
+        if !full.feasible() {
+            return false;
+        }
+        match inst.vehicle_types[self.vtype].max_after_first_service {
+            None => true,
+            Some(limit) => {
+                let core = match (i >= 1, mid) {
+                    (true, Some(m)) => {
+                        let c = &self.core[i];
+                        c.then(m, inst.time_of(c.last, m.first))
+                            .then(suffix, inst.time_of(m.last, suffix.first))
+                    }
+                    (true, None) => {
+                        let c = &self.core[i];
+                        c.then(suffix, inst.time_of(c.last, suffix.first))
+                    }
+                    (false, Some(m)) => m.then(suffix, inst.time_of(m.last, suffix.first)),
+                    (false, None) => *suffix,
+                };
+                core.duration <= limit
+            }
+        }
+    }
+}
+
+/// A set of routes and the clients left out.
+#[derive(Clone, Debug)]
+pub struct Solution {
+    /// Non-empty routes (empty ones are dropped by [`Solution::compact`]).
+    pub routes: Vec<Route>,
+    /// Clients not on any route.
+    pub unassigned: Vec<u32>,
+    /// Route index of each client, or [`NO_ROUTE`].
+    pub route_of: Vec<u32>,
+}
+
+impl Solution {
+    /// No routes; every client left out.
+    pub fn empty(inst: &Instance) -> Self {
+        Solution {
+            routes: Vec::new(),
+            unassigned: (0..inst.n_clients as u32).collect(),
+            route_of: vec![NO_ROUTE; inst.n_clients],
+        }
+    }
+
+    /// Objective: travel cost + fixed vehicle costs + penalties of left-out clients.
+    pub fn objective(&self, inst: &Instance) -> i64 {
+        let routes: i64 = self
+            .routes
+            .iter()
+            .map(|r| {
+                r.cost()
+                    + if r.is_empty() {
+                        0
+                    } else {
+                        inst.vehicle_types[r.vtype].fixed_cost
+                    }
+            })
+            .sum();
+        routes
+            + self
+                .unassigned
+                .iter()
+                .map(|&c| inst.penalty[c as usize])
+                .sum::<i64>()
+    }
+
+    /// Total travel cost of the routes.
+    pub fn travel_cost(&self) -> i64 {
+        self.routes.iter().map(|r| r.cost()).sum()
+    }
+
+    /// Routes in use per vehicle type.
+    pub fn used_per_type(&self, inst: &Instance) -> Vec<usize> {
+        let mut used = vec![0; inst.vehicle_types.len()];
+        for r in &self.routes {
+            used[r.vtype] += 1;
+        }
+        used
+    }
+
+    /// Drops empty routes and refreshes `route_of`.
+    pub fn compact(&mut self) {
+        self.routes.retain(|r| !r.is_empty());
+        for (ri, r) in self.routes.iter().enumerate() {
+            for &c in r.clients() {
+                self.route_of[c as usize] = ri as u32;
+            }
+        }
+    }
+}
