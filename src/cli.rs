@@ -75,6 +75,11 @@ fn init_logging() {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.database_url.trim().is_empty() {
+        anyhow::bail!(
+            "DATABASE_URL is set but empty: unset it for the embedded SQLite file, or give a URL"
+        );
+    }
     match cli.command {
         Command::Serve(settings) => serve(&cli.database_url, settings),
         Command::Migrate => {
@@ -105,8 +110,7 @@ fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
     let db = Db::open(database_url, settings.pool_size)?;
     tracing::info!(database = %db.display_url(), "database ready");
     if settings.demo {
-        let mut conn = db.get()?;
-        demo::load::load_if_empty(&mut conn)?;
+        db.write_blocking(demo::load::load_if_empty)?;
     }
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;

@@ -48,7 +48,7 @@ fn r101_within_two_percent_of_best_known_dimacs() {
     let best = BestKnown::load(&fixture("bks.csv"), Convention::Dimacs).unwrap();
     let bks = best.get("R101").unwrap();
     assert_eq!(bks, 1637.7);
-    let (sol, _) = solve(&inst.to_instance(Convention::Dimacs), &params(1, 1500));
+    let (sol, _) = solve(&inst.to_instance(Convention::Dimacs), &params(1, 20_000));
     let report = check(&inst, &routes_of(&sol), Convention::Dimacs);
     assert!(
         report.feasible(),

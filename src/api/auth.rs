@@ -166,6 +166,14 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.value;
+    // Text the database cannot hold (a NUL byte) names no account.
+    if username.chars().any(char::is_control) || username.chars().count() > 64 {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        ));
+    }
     let ttl = state.token_ttl;
     let created = state
         .db

@@ -230,7 +230,7 @@ pub async fn create(
     let request = body.value.parse()?;
     let created = state
         .db
-        .run(move |conn| booking::create_booking(conn, request, idempotency, Utc::now()))
+        .write(move |conn| booking::create_booking(conn, request, idempotency, Utc::now()))
         .await?;
     Ok(match created {
         Created::New(details) => HttpResponse::Created().json(details),
@@ -322,7 +322,7 @@ pub async fn reschedule(
     };
     let details = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             booking::reschedule_booking(conn, &reference, token.as_deref(), change, Utc::now())
         })
         .await?;
@@ -353,7 +353,7 @@ pub async fn cancel(
     let reference = path.into_inner();
     let details = state
         .db
-        .run(move |conn| booking::cancel_booking(conn, &reference, token.as_deref(), Utc::now()))
+        .write(move |conn| booking::cancel_booking(conn, &reference, token.as_deref(), Utc::now()))
         .await?;
     Ok(HttpResponse::Ok().json(details))
 }

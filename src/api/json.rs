@@ -70,12 +70,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             let deserializer = &mut serde_json::Deserializer::from_slice(&raw);
             let value = serde_path_to_error::deserialize(deserializer).map_err(|e| {
                 let path = e.path().to_string();
-                let field = if path == "." {
-                    "body".to_string()
-                } else {
-                    path
-                };
                 let inner = e.into_inner();
+                let field = field_path(&path, &inner.to_string());
                 let code = if inner.is_syntax() || inner.is_eof() {
                     "malformed_json"
                 } else {
@@ -85,6 +81,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             })?;
             Ok(ValidJson { value, raw })
         })
+    }
+}
+
+/// The JSON path of the offending field; for a missing field serde names it only in its message
+/// ("missing field `phone`"), so it is appended to the path of the object that lacks it.
+fn field_path(path: &str, message: &str) -> String {
+    let parent = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (parent, missing) {
+        ("", Some(name)) => name.to_string(),
+        (_, Some(name)) => format!("{parent}.{name}"),
+        ("", None) => "body".to_string(),
+        (_, None) => parent.to_string(),
     }
 }
 

@@ -103,6 +103,9 @@ pub async fn list(
     if let Some(q) = &query.q {
         check_text("q", q, 0, 100)?;
     }
+    if let Some(district) = &query.district {
+        check_text("district", district, 0, 64)?;
+    }
     if let Some(kind) = &query.kind
         && !SITE_KINDS.contains(&kind.as_str())
     {
@@ -166,8 +169,6 @@ pub struct Availability {
     pub days: Vec<DayAvailability>,
 }
 
-const MAX_AVAILABILITY_DAYS: i64 = 62;
-
 /// Days and windows of a site with the seats still free.
 #[utoipa::path(
     tag = "sites",
@@ -181,26 +182,10 @@ pub async fn availability(
     query: web::Query<AvailabilityQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let site_id = path.into_inner();
-    let now = Utc::now();
-    let from = query.from.unwrap_or_else(|| now.date_naive());
-    let to = query.to.unwrap_or(from + chrono::Days::new(13));
-    if to < from {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            "to",
-            "must not be before from",
-        ));
-    }
-    if (to - from).num_days() > MAX_AVAILABILITY_DAYS {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            "to",
-            format!("at most {MAX_AVAILABILITY_DAYS} days after from"),
-        ));
-    }
+    let (from, to) = (query.from, query.to);
     let days = state
         .db
-        .run(move |conn| booking::site_availability(conn, site_id, from, to, now))
+        .run(move |conn| booking::site_availability(conn, site_id, from, to, Utc::now()))
         .await?;
     Ok(HttpResponse::Ok().json(Availability { site_id, days }))
 }

@@ -28,33 +28,22 @@ impl BestKnown {
     /// Loads the references for `convention` from `bks_csv` (and, for exact distances, the
     /// `bks_details.csv` beside it).
     pub fn load(bks_csv: &Path, convention: Convention) -> anyhow::Result<Self> {
+        let (path, column) = match convention {
+            Convention::Dimacs => (bks_csv.to_path_buf(), "bks_distance"),
+            Convention::Exact => (
+                bks_csv.with_file_name("bks_details.csv"),
+                "recheck_exact_double_distance",
+            ),
+        };
         let mut by_instance = HashMap::new();
-        match convention {
-            Convention::Dimacs => {
-                for row in read_csv(bks_csv)? {
-                    if row.get("convention").map(String::as_str) == Some(DIMACS) {
-                        if let (Some(name), Some(d)) =
-                            (row.get("instance"), number(&row, "bks_distance"))
-                        {
-                            by_instance.insert(name.to_ascii_uppercase(), d);
-                        }
-                    }
-                }
-            }
-            Convention::Exact => {
-                let details = bks_csv.with_file_name("bks_details.csv");
-                for row in read_csv(&details)? {
-                    let feasible = row.get("recheck_exact_double_feasible").map(String::as_str)
-                        == Some("True");
-                    if row.get("convention").map(String::as_str) == Some(DIMACS) && feasible {
-                        if let (Some(name), Some(d)) = (
-                            row.get("instance"),
-                            number(&row, "recheck_exact_double_distance"),
-                        ) {
-                            by_instance.insert(name.to_ascii_uppercase(), d);
-                        }
-                    }
-                }
+        for row in read_csv(&path)? {
+            let field = |k: &str| row.get(k).map(String::as_str);
+            // Exact references only where the DIMACS routes stay feasible in doubles.
+            let usable = field("convention") == Some(DIMACS)
+                && (convention == Convention::Dimacs
+                    || field("recheck_exact_double_feasible") == Some("True"));
+            if let (true, Some(name), Some(d)) = (usable, field("instance"), number(&row, column)) {
+                by_instance.insert(name.to_ascii_uppercase(), d);
             }
         }
         Ok(BestKnown { by_instance })

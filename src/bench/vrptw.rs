@@ -74,17 +74,6 @@ pub fn solve_file(
         iterations: args.iterations,
         ..SearchParams::default()
     };
-    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f64>().ok());
-    let mut params = params;
-    if let Some(v) = env("BENCH_T0") {
-        params.start_temperature = v;
-    }
-    if let Some(v) = env("BENCH_TF") {
-        params.end_temperature = v;
-    }
-    if let Some(v) = env("BENCH_CBAR") {
-        params.ruin.avg_removed = v;
-    }
     let (solution, stats) = solve(&core, &params);
     if std::env::var_os("BENCH_VERBOSE").is_some() {
         eprintln!(

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -11,6 +11,7 @@ use super::create::site_and_station;
 use super::station::fleet;
 use crate::db::DbConnection;
 use crate::db::{bookings, registry};
+use crate::domain::FieldError;
 
 /// One window of one day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -40,15 +41,28 @@ pub struct DayAvailability {
     pub windows: Vec<WindowAvailability>,
 }
 
-/// Availability of a site's station over `from..=to`.
+/// Longest range one availability request may cover.
+pub const MAX_AVAILABILITY_DAYS: i64 = 62;
+
+/// Availability of a site's station over `from..=to`; `from` defaults to the first bookable day
+/// and `to` to two weeks after `from`.
 pub fn site_availability(
     conn: &mut DbConnection,
     site_id: i64,
-    from: NaiveDate,
-    to: NaiveDate,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Vec<DayAvailability>, BookingError> {
     let (_, station) = site_and_station(conn, site_id, "site_id")?;
+    let from = from.unwrap_or_else(|| station.booking.bookable_range(now).0);
+    let to = to.unwrap_or(from + Days::new(13));
+    if to < from {
+        return Err(FieldError::new("to", "invalid_range", "must not be before from").into());
+    }
+    if (to - from).num_days() > MAX_AVAILABILITY_DAYS {
+        let message = format!("at most {MAX_AVAILABILITY_DAYS} days after from");
+        return Err(FieldError::new("to", "invalid_range", message).into());
+    }
     let vehicles = registry::active_vehicles(conn, station.id)?;
     let seats = station.seats_per_window(&fleet(&vehicles));
     let taken: HashMap<(NaiveDate, String), i64> =

@@ -1,6 +1,6 @@
 //! Creating a booking: every rule checked, the seat taken in one serialised transaction.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rand::Rng;
 
 use super::station::fleet;
@@ -9,12 +9,15 @@ use crate::db::bookings::{self, CONFIRMED, NewBooking};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
-use crate::db::{DbConnection, lock_key, stored_instant, write_transaction};
+use crate::db::{DbConnection, lock, lock_key, stored_instant, write_transaction};
 use crate::domain::capacity::kind_offered;
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
 use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
 use crate::domain::reference::booking_reference;
+
+/// How long a create's response is kept for retries under the same Idempotency-Key.
+pub const IDEMPOTENCY_RETENTION: TimeDelta = TimeDelta::hours(24);
 
 /// What the donor tells us about themselves, already parsed.
 #[derive(Debug, Clone)]
@@ -78,8 +81,8 @@ pub(super) fn site_and_station(
     Ok((site, StationConfig::from_row(&station)?))
 }
 
-/// Checks the slot exists, is open now, its station collects the kind, and it has a seat left;
-/// returns the slot's lock key. Call the seat count inside the write transaction.
+/// Checks the slot exists, is open now and its station collects the kind; returns the seats the
+/// active fleet offers in it.
 pub(super) fn check_slot_rules(
     conn: &mut DbConnection,
     station: &StationConfig,
@@ -203,57 +206,50 @@ fn unused_reference(conn: &mut DbConnection) -> Result<String, BookingError> {
     }
 }
 
-/// Books a seat. Rules that need no lock are checked first; the seat count, the one-active-
-/// booking rule and the insert then run in one transaction serialised per slot and per phone.
+/// Books a seat: every rule, the seat count, the one-active-booking rule and the insert in one
+/// write transaction, serialised per idempotency key, phone and slot.
 pub fn create_booking(
     conn: &mut DbConnection,
     request: BookingRequest,
     idempotency: Option<IdempotencyKey>,
     now: DateTime<Utc>,
 ) -> Result<Created, BookingError> {
-    if let Some(key) = &idempotency
-        && let Some(saved) = idempotency::find(conn, &key.key)?
-    {
-        return replay(saved, key);
-    }
     VolumeRules::default().check(request.kind, request.volume_ml)?;
-    let (site, station) = site_and_station(conn, request.site_id, "site_id")?;
-    let seats = check_slot_rules(
-        conn,
-        &station,
-        request.date,
-        &request.window,
-        request.kind,
-        now,
-    )?;
-    let stored_donor = donors::find_by_phone(conn, request.donor.phone.as_str())?;
-    check_eligibility(
-        &request.donor,
-        stored_donor.as_ref(),
-        request.kind,
-        request.volume_ml,
-        request.date,
-    )?;
-
-    let mut locks = vec![
-        slot_lock(station.id, request.date, &request.window),
-        lock_key(&format!("donor:{}", request.donor.phone.as_str())),
-    ];
-    if let Some(key) = &idempotency {
-        locks.push(lock_key(&format!("idempotency:{}", key.key)));
-    }
-    write_transaction(conn, &locks, |conn| {
-        if let Some(key) = &idempotency
-            && let Some(saved) = idempotency::find(conn, &key.key)?
-        {
-            return replay(saved, key);
+    write_transaction(conn, |conn| {
+        if let Some(key) = &idempotency {
+            lock(conn, lock_key(&format!("idempotency:{}", key.key)))?;
+            // Saved responses hold a manage token in clear: keep them only as long as a
+            // client may retry.
+            idempotency::purge(conn, stored_instant(now - IDEMPOTENCY_RETENTION))?;
+            if let Some(saved) = idempotency::find(conn, &key.key)? {
+                return replay(saved, key);
+            }
         }
-        let stored = donors::find_by_phone(conn, request.donor.phone.as_str())?;
+        let phone = request.donor.phone.as_str();
+        lock(conn, lock_key(&format!("donor:{phone}")))?;
+        let (site, station) = site_and_station(conn, request.site_id, "site_id")?;
+        let seats = check_slot_rules(
+            conn,
+            &station,
+            request.date,
+            &request.window,
+            request.kind,
+            now,
+        )?;
+        let stored = donors::find_by_phone(conn, phone)?;
+        check_eligibility(
+            &request.donor,
+            stored.as_ref(),
+            request.kind,
+            request.volume_ml,
+            request.date,
+        )?;
         if let Some(existing) = &stored
             && bookings::active_for_donor(conn, existing.id)?.is_some()
         {
             return Err(BookingError::AlreadyBooked);
         }
+        lock(conn, slot_lock(station.id, request.date, &request.window))?;
         let taken = bookings::count_in_slot(conn, station.id, request.date, &request.window)?;
         if taken >= i64::from(seats) {
             return Err(BookingError::Full {

@@ -4,10 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::create::{check_eligibility, check_slot_rules, site_and_station, slot_lock};
 use super::{BookingDetails, BookingError, StationConfig, hash_secret};
-use crate::db::bookings::{self, BookingRow, CONFIRMED};
+use crate::db::bookings::{self, BookingRow, CONFIRMED, Slot};
 use crate::db::donors::{self, DonorRow};
 use crate::db::registry::{self, SiteRow};
-use crate::db::{DbConnection, stored_instant, write_transaction};
+use crate::db::{DbConnection, lock, lock_key, stored_instant, write_transaction};
 use crate::domain::donation::{DonationKind, Sex};
 use crate::domain::donor::{DonorName, PhoneNumber};
 use crate::domain::reference::normalise_reference;
@@ -100,6 +100,11 @@ fn stored_answers(donor: &DonorRow) -> Result<DonorAnswers, BookingError> {
     })
 }
 
+/// Serialises changes of one booking (taken after the donor's lock, before the slot's).
+fn lock_booking(conn: &mut DbConnection, reference: &str) -> diesel::QueryResult<()> {
+    lock(conn, lock_key(&format!("booking:{reference}")))
+}
+
 /// Moves a booking to another site, date or window, if the new slot is open and has a seat.
 pub fn reschedule_booking(
     conn: &mut DbConnection,
@@ -138,7 +143,9 @@ pub fn reschedule_booking(
         )?;
     }
     let booking_id = owned.booking.id;
-    let moved = write_transaction(conn, &[slot_lock(station.id, date, &window)], |conn| {
+    let moved = write_transaction(conn, |conn| {
+        lock_booking(conn, &owned.booking.reference)?;
+        lock(conn, slot_lock(station.id, date, &window))?;
         // Re-read under the lock: a concurrent cancel or move wins cleanly.
         let current = bookings::find_by_reference(conn, &owned.booking.reference)?
             .filter(|b| b.status == CONFIRMED)
@@ -151,12 +158,16 @@ pub fn reschedule_booking(
                 window: window.clone(),
             });
         }
+        let to = Slot {
+            station_id: station.id,
+            site_id: site.id,
+            date,
+            window: &window,
+        };
         Ok(bookings::move_to(
             conn,
             current.id,
-            site.id,
-            date,
-            &window,
+            &to,
             stored_instant(now),
         )?)
     })?;
@@ -179,8 +190,17 @@ pub fn cancel_booking(
 ) -> Result<BookingDetails, BookingError> {
     let owned = load_owned(conn, reference, token)?;
     ensure_changeable(&owned, now)?;
-    let cancelled = write_transaction(conn, &[], |conn| {
-        bookings::cancel(conn, owned.booking.id, stored_instant(now))
+    let cancelled = write_transaction(conn, |conn| {
+        lock_booking(conn, &owned.booking.reference)?;
+        // Re-read under the lock: of two concurrent cancels, the second finds it cancelled.
+        bookings::find_by_reference(conn, &owned.booking.reference)?
+            .filter(|b| b.status == CONFIRMED)
+            .ok_or(BookingError::Cancelled)?;
+        Ok::<_, BookingError>(bookings::cancel(
+            conn,
+            owned.booking.id,
+            stored_instant(now),
+        )?)
     })?;
     Ok(BookingDetails::build(
         &owned.station,

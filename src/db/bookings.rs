@@ -10,6 +10,13 @@ use super::schema::bookings;
 pub const CONFIRMED: &str = "confirmed";
 pub const CANCELLED: &str = "cancelled";
 
+/// `status = 'confirmed'` as a literal, not a bound parameter: SQLite matches a bound value
+/// against the partial index `bookings_one_active_per_donor` and then compiles the statement
+/// anew at every execution.
+fn is_confirmed() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("bookings.status = 'confirmed'")
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = bookings)]
 pub struct BookingRow {
@@ -62,8 +69,8 @@ pub fn find_by_reference(
     bookings::table
         .filter(bookings::reference.eq(reference))
         .select(BookingRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult<bool> {
@@ -76,10 +83,10 @@ pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult
 pub fn active_for_donor(conn: &mut DbConnection, donor_id: i64) -> QueryResult<Option<BookingRow>> {
     bookings::table
         .filter(bookings::donor_id.eq(donor_id))
-        .filter(bookings::status.eq(CONFIRMED))
+        .filter(is_confirmed())
         .select(BookingRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 /// Confirmed bookings in one station-day-window: the seats already taken.
@@ -93,7 +100,7 @@ pub fn count_in_slot(
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.eq(date))
         .filter(bookings::time_window.eq(window))
-        .filter(bookings::status.eq(CONFIRMED))
+        .filter(is_confirmed())
         .count()
         .get_result(conn)
 }
@@ -108,22 +115,35 @@ pub fn counts_by_slot(
     bookings::table
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.between(from, to))
-        .filter(bookings::status.eq(CONFIRMED))
+        .filter(is_confirmed())
         .group_by((bookings::service_date, bookings::time_window))
         .select((bookings::service_date, bookings::time_window, count_star()))
         .load(conn)
 }
 
+/// Where a booking moves to.
+pub struct Slot<'a> {
+    pub station_id: i64,
+    pub site_id: i64,
+    pub date: NaiveDate,
+    pub window: &'a str,
+}
+
 pub fn move_to(
     conn: &mut DbConnection,
     id: i64,
-    site_id: i64,
-    date: NaiveDate,
-    window: &str,
+    to: &Slot,
     now: NaiveDateTime,
 ) -> QueryResult<BookingRow> {
+    let Slot {
+        station_id,
+        site_id,
+        date,
+        window,
+    } = *to;
     diesel::update(bookings::table.find(id))
         .set((
+            bookings::station_id.eq(station_id),
             bookings::site_id.eq(site_id),
             bookings::service_date.eq(date),
             bookings::time_window.eq(window),

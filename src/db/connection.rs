@@ -1,5 +1,6 @@
 //! Connections, the pool, migrations and the write transaction that keeps capacity exact.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -130,10 +131,15 @@ impl ManageConnection for Manager {
     }
 }
 
-/// The pool and what it points at.
+/// The pool, SQLite's single writer connection, and what they point at.
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
+    /// SQLite only: every write transaction of this process runs on this one connection.
+    /// SQLite admits one writer at a time anyway; queueing writers on a mutex wakes the next
+    /// one as soon as the lock is free (SQLite's busy handler sleeps and retries), and a
+    /// connection that alone writes keeps its page cache, which another writer would void.
+    writer: Option<Arc<Mutex<DbConnection>>>,
     backend: Backend,
     url: String,
 }
@@ -152,8 +158,13 @@ impl Db {
             .build(Manager {
                 url: url.to_string(),
             })?;
+        let writer = match Backend::from_url(url) {
+            Backend::Sqlite => Some(Arc::new(Mutex::new(establish(url)?))),
+            Backend::Postgres => None,
+        };
         Ok(Db {
             pool,
+            writer,
             backend: Backend::from_url(url),
             url: url.to_string(),
         })
@@ -191,19 +202,53 @@ impl Db {
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
     }
+
+    /// Runs blocking work that writes: on SQLite's writer connection, else on a pooled one.
+    /// Use `write_transaction` inside for the transaction itself.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::rt::task::spawn_blocking(move || db.write_blocking(work))
+            .await
+            .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+    }
+
+    /// `write` for code already off the async executor (the command line, the demo loader).
+    pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<DbError>,
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    {
+        let Some(writer) = &self.writer else {
+            let mut conn = self.pool.get().map_err(DbError::from)?;
+            return work(&mut conn);
+        };
+        let mut conn = match writer.lock() {
+            Ok(conn) => conn,
+            Err(poisoned) => {
+                // A panic mid-transaction: start again from a fresh connection.
+                let mut conn = poisoned.into_inner();
+                *conn = establish(&self.url)?;
+                writer.clear_poison();
+                conn
+            }
+        };
+        work(&mut conn)
+    }
 }
 
-/// Runs `work` in a transaction that serialises writers of the same keys.
+/// Runs `work` in a write transaction; inside it, `lock` serialises writers of one key.
 ///
-/// SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so two bookings never both read a
-/// free seat (a deferred `BEGIN` fails with "database is locked" under load instead).
-/// PostgreSQL: one transaction-scoped advisory lock per key, taken in ascending order so two
-/// transactions cannot deadlock; the count-then-insert inside is then exact.
-pub fn write_transaction<T, E, F>(
-    conn: &mut DbConnection,
-    lock_keys: &[i64],
-    work: F,
-) -> Result<T, E>
+/// SQLite: `BEGIN IMMEDIATE` takes the database's write lock up front, so two bookings never
+/// both read a free seat (a deferred `BEGIN` fails with "database is locked" under load).
+/// PostgreSQL: `lock` takes a transaction-scoped advisory lock, so a count-then-insert under
+/// it is exact; take keys in one global order (idempotency key, donor, slot) to rule out
+/// deadlocks.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -216,11 +261,7 @@ where
             <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
         }
     }
-    let locked = lock_in_order(conn, lock_keys);
-    let result = match locked {
-        Ok(()) => work(conn),
-        Err(e) => Err(e.into()),
-    };
+    let result = work(conn);
     match result {
         Ok(value) => {
             match <DbConnection as Connection>::TransactionManager::commit_transaction(conn) {
@@ -240,16 +281,13 @@ where
     }
 }
 
-fn lock_in_order(conn: &mut DbConnection, keys: &[i64]) -> QueryResult<()> {
+/// Serialises transactions that lock the same key until they end (PostgreSQL; SQLite's
+/// write transactions are serial already).
+pub fn lock(conn: &mut DbConnection, key: i64) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
-        let mut keys = keys.to_vec();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-                .bind::<BigInt, _>(key)
-                .execute(pg)?;
-        }
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(key)
+            .execute(pg)?;
     }
     Ok(())
 }

@@ -47,15 +47,15 @@ pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Option
     donors::table
         .filter(donors::phone.eq(phone))
         .select(DonorRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<DonorRow> {
     donors::table
         .find(id)
         .select(DonorRow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Inserts the donor or refreshes the stored answers; call inside the booking transaction.

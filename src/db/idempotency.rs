@@ -20,8 +20,8 @@ pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SavedRespo
     idempotency_keys::table
         .find(key)
         .select(SavedResponse::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn save(conn: &mut DbConnection, saved: &SavedResponse) -> QueryResult<usize> {

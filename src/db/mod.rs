@@ -10,11 +10,19 @@ pub mod idempotency;
 pub mod registry;
 pub mod users;
 
-pub use connection::{Backend, Db, DbConnection, DbError, lock_key, write_transaction};
+pub use connection::{Backend, Db, DbConnection, DbError, lock, lock_key, write_transaction};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 
 /// An instant as stored: UTC, truncated to microseconds so both backends read back the same value.
 pub fn stored_instant(at: DateTime<Utc>) -> NaiveDateTime {
     at.naive_utc().trunc_subsecs(6)
+}
+
+/// The one row a unique key selects, if any. Lookups load rather than call `.first()`: its bound
+/// `LIMIT ?` makes SQLite compile the statement again at every execution (a bound LIMIT can
+/// change the plan), which cost a fifth of a booking's time.
+pub(crate) fn single<T>(mut rows: Vec<T>) -> Option<T> {
+    debug_assert!(rows.len() <= 1, "a unique key selected several rows");
+    rows.pop()
 }

@@ -133,8 +133,8 @@ pub fn find_station(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Stat
     stations::table
         .find(id)
         .select(StationRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn insert_station(conn: &mut DbConnection, values: &StationValues) -> QueryResult<StationRow> {
@@ -224,8 +224,8 @@ pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SiteRow
     sites::table
         .find(id)
         .select(SiteRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn insert_site(conn: &mut DbConnection, values: &SiteValues) -> QueryResult<SiteRow> {
@@ -274,8 +274,8 @@ pub fn find_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Vehi
     vehicles::table
         .find(id)
         .select(VehicleRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn insert_vehicle(conn: &mut DbConnection, values: &VehicleValues) -> QueryResult<VehicleRow> {

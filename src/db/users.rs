@@ -47,8 +47,8 @@ pub fn find_user(conn: &mut DbConnection, username: &str) -> QueryResult<Option<
     users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn count_users(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -85,8 +85,8 @@ pub fn user_for_token(
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::active.eq(true))
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::single)
 }
 
 pub fn revoke_token(

@@ -234,3 +234,94 @@ impl Solution {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routing::instance::VehicleType;
+    use crate::routing::rng::Rng;
+
+    /// A random line-shaped instance with tight windows and a processing limit.
+    fn instance(rng: &mut Rng, n: usize) -> Instance {
+        let side = n + 1;
+        let xs: Vec<i64> = (0..side).map(|_| rng.below(100) as i64).collect();
+        let travel: Vec<i64> = (0..side * side)
+            .map(|k| (xs[k / side] - xs[k % side]).abs())
+            .collect();
+        let visits = (0..n)
+            .map(|c| {
+                let ready = rng.below(300) as i64;
+                Some(Segment::visit(
+                    c as u32,
+                    rng.below(20) as i64,
+                    ready,
+                    ready + rng.below(150) as i64,
+                ))
+            })
+            .collect();
+        let vt = VehicleType {
+            depot: n as u32,
+            count: n,
+            capacity: 1000,
+            shift_start: 0,
+            shift_end: 600,
+            max_after_first_service: Some(250),
+            fixed_cost: 0,
+            visits,
+        };
+        Instance::new(n, travel.clone(), travel, vec![1; n], vec![1; n], vec![vt])
+    }
+
+    /// Whole-route truth: rebuild the route and look at its full and core segments.
+    fn truly_feasible(inst: &Instance, clients: &[u32]) -> bool {
+        let mut r = Route::new(inst, 0);
+        r.nodes.splice(1..1, clients.iter().copied());
+        r.update(inst);
+        let last = r.nodes.len() - 1;
+        let core_ok = clients.is_empty() || r.core[last].duration <= 250;
+        r.fwd[last].feasible() && core_ok
+    }
+
+    #[test]
+    fn insertion_removal_and_tail_exchange_checks_match_a_rebuild() {
+        let mut rng = Rng::new(11);
+        for _ in 0..300 {
+            let inst = instance(&mut rng, 8);
+            let mut order: Vec<u32> = (0..8).collect();
+            rng.shuffle(&mut order);
+            let (a_clients, b_clients) = order.split_at(1 + rng.below(5));
+            let mut a = Route::new(&inst, 0);
+            a.nodes.splice(1..1, a_clients.iter().copied());
+            a.update(&inst);
+            let mut b = Route::new(&inst, 0);
+            b.nodes.splice(1..1, b_clients.iter().copied());
+            b.update(&inst);
+            let seg = |c: u32| inst.vehicle_types[0].visits[c as usize].unwrap();
+
+            // Insertion of b's first client into every position of a (relocate, recreate).
+            let u = b_clients[0];
+            for p in 0..=a.len() {
+                let mut truth: Vec<u32> = a.clients().to_vec();
+                truth.insert(p, u);
+                let fast = a.feasible_with(&inst, p, Some(&seg(u)), &a.bwd[p + 1]);
+                assert_eq!(fast, truly_feasible(&inst, &truth));
+            }
+            // Removal of each client of a (the other half of relocate).
+            for p in 1..=a.len() {
+                let mut truth: Vec<u32> = a.clients().to_vec();
+                truth.remove(p - 1);
+                let fast = a.feasible_with(&inst, p - 1, None, &a.bwd[p + 1]);
+                assert_eq!(fast, truly_feasible(&inst, &truth));
+            }
+            // 2-opt*: a's head up to i, then b's tail from j + 1.
+            for i in 0..=a.len() {
+                for j in 0..=b.len() {
+                    let mut truth: Vec<u32> = a.clients()[..i].to_vec();
+                    truth.extend_from_slice(&b.clients()[j..]);
+                    let fast = a.feasible_with(&inst, i, None, &b.bwd[j + 1]);
+                    assert_eq!(fast, truly_feasible(&inst, &truth), "i={i} j={j}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Dispatcher accounts: bearer tokens that are checked, expire and can be revoked.
+
+use bloodmobile::booking::hash_secret;
+use bloodmobile::db::schema::users;
+use bloodmobile::db::{stored_instant, users as user_rows};
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::both;
+use crate::helpers::{DISPATCHER, DISPATCHER_PASSWORD, TestApp, expect_error, read};
+
+both!(
+    dispatcher_endpoints_need_a_token,
+    sign_in_use_and_revoke_a_token,
+    expired_tokens_and_disabled_users_are_refused,
+);
+
+/// Every dispatcher endpoint, with a body valid enough to reach the authentication check.
+fn dispatcher_endpoints(app: &TestApp) -> Vec<(Method, String, Option<serde_json::Value>)> {
+    let station = app.station_id;
+    vec![
+        (Method::GET, "/api/v1/stations".into(), None),
+        (Method::GET, format!("/api/v1/stations/{station}"), None),
+        (
+            Method::POST,
+            "/api/v1/stations".into(),
+            Some(json!({"name": "x"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/stations/{station}"),
+            Some(json!({"cutoff_days_before": 3})),
+        ),
+        (Method::GET, "/api/v1/vehicles".into(), None),
+        (
+            Method::POST,
+            "/api/v1/vehicles".into(),
+            Some(json!({"station_id": station})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/vehicles/{}", app.vehicle_id),
+            Some(json!({"active": false})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/sites".into(),
+            Some(json!({"station_id": station})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/sites/{}", app.site_id),
+            Some(json!({"active": false})),
+        ),
+        (Method::DELETE, "/api/v1/auth/token".into(), None),
+    ]
+}
+
+async fn dispatcher_endpoints_need_a_token(app: &TestApp) {
+    for (method, path, body) in dispatcher_endpoints(app) {
+        let response = app
+            .dispatcher(method.clone(), &path, None, body.as_ref())
+            .await;
+        let error = expect_error(response, 401, "missing_token").await;
+        assert!(error["message"].is_string(), "{method} {path}");
+        for garbage in ["garbage", "Bearer", "' OR 1=1 --", &"a".repeat(5000)] {
+            let response = app
+                .dispatcher(method.clone(), &path, Some(garbage), body.as_ref())
+                .await;
+            expect_error(response, 401, "invalid_token").await;
+        }
+        // Another scheme is no token at all.
+        let mut request = app.client.request(method.clone(), app.url(&path));
+        request = request.header("Authorization", "Basic ZGlzcGF0Y2hlcjpwYXNz");
+        expect_error(request.send().await.unwrap(), 401, "missing_token").await;
+    }
+    // Nothing changed.
+    let (_, site) = read(app.get(&format!("/api/v1/sites/{}", app.site_id)).await).await;
+    assert_eq!(site["active"], true);
+}
+
+async fn sign_in_use_and_revoke_a_token(app: &TestApp) {
+    let token = app.dispatcher_token().await;
+    let (status, stations) = read(
+        app.dispatcher(Method::GET, "/api/v1/stations", Some(&token), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{stations}");
+    assert_eq!(stations.as_array().unwrap().len(), 1);
+    // The scheme is case-insensitive.
+    let response = app
+        .client
+        .get(app.url("/api/v1/vehicles"))
+        .header("Authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Wrong password, unknown user, empty password: one answer, no token.
+    for (username, password) in [
+        (DISPATCHER, "wrong password!"),
+        (DISPATCHER, ""),
+        ("nobody", DISPATCHER_PASSWORD),
+        (&format!("{DISPATCHER}' --"), DISPATCHER_PASSWORD),
+    ] {
+        let response = app
+            .post_json(
+                "/api/v1/auth/token",
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        let error = expect_error(response, 401, "invalid_credentials").await;
+        assert!(error.get("token").is_none());
+    }
+
+    // A second sign-in gives a second, independent token.
+    let second = app.login(DISPATCHER, DISPATCHER_PASSWORD).await;
+    assert_ne!(second, token);
+
+    let response = app
+        .dispatcher(Method::DELETE, "/api/v1/auth/token", Some(&token), None)
+        .await;
+    assert_eq!(response.status(), 204);
+    expect_error(
+        app.dispatcher(Method::GET, "/api/v1/stations", Some(&token), None)
+            .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    expect_error(
+        app.dispatcher(Method::DELETE, "/api/v1/auth/token", Some(&token), None)
+            .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let (status, _) = read(
+        app.dispatcher(Method::GET, "/api/v1/stations", Some(&second), None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "revoking one token keeps the other");
+}
+
+async fn expired_tokens_and_disabled_users_are_refused(app: &TestApp) {
+    let token = app.dispatcher_token().await;
+    // A token that expired a minute ago, stored directly.
+    let expired = "expired-token-for-tests";
+    app.with_db(move |conn| {
+        let user = user_rows::find_user(conn, DISPATCHER)?.expect("dispatcher");
+        let now = Utc::now();
+        user_rows::insert_token(
+            conn,
+            user.id,
+            &hash_secret(expired),
+            stored_instant(now - Duration::hours(2)),
+            stored_instant(now - Duration::minutes(1)),
+        )
+    })
+    .await;
+    expect_error(
+        app.dispatcher(Method::GET, "/api/v1/stations", Some(expired), None)
+            .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+
+    // A disabled account: its tokens stop working and it cannot sign in.
+    app.with_db(|conn| {
+        diesel::update(users::table.filter(users::username.eq(DISPATCHER)))
+            .set(users::active.eq(false))
+            .execute(conn)
+    })
+    .await;
+    expect_error(
+        app.dispatcher(Method::GET, "/api/v1/stations", Some(&token), None)
+            .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    expect_error(
+        app.post_json(
+            "/api/v1/auth/token",
+            &json!({"username": DISPATCHER, "password": DISPATCHER_PASSWORD}),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+}

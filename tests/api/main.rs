@@ -1,0 +1,12 @@
+//! End-to-end tests of the HTTP API: the real app on a random port, over SQLite always and over
+//! PostgreSQL when it is reachable (a failure instead of a skip with `CI=true`).
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod bookings;
+mod concurrency;
+mod openapi;
+mod registry;
+mod time_zones;
