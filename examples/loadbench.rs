@@ -55,7 +55,7 @@ fn options() -> Options {
     options
 }
 
-/// A station whose fleet has room for every request: 40 large vehicles, 28 bookable days.
+/// A station whose fleet has room for every request: 12 large vehicles, 28 bookable days.
 fn seed(db: &Db) -> (i64, Vec<chrono::NaiveDate>) {
     let mut conn = db.get().expect("connection");
     let now = Utc::now();
@@ -80,7 +80,7 @@ fn seed(db: &Db) -> (i64, Vec<chrono::NaiveDate>) {
         },
     )
     .expect("site");
-    for n in 0..40 {
+    for n in 0..12 {
         registry::insert_vehicle(
             &mut conn,
             &VehicleValues {

@@ -1,5 +1,7 @@
 //! Creating a booking: every rule checked, the seat taken in one serialised transaction.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rand::Rng;
 
@@ -9,12 +11,17 @@ use crate::db::bookings::{self, CONFIRMED, NewBooking};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
-use crate::db::{DbConnection, lock, lock_key, stored_instant, write_transaction};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind};
+
+use crate::db::{DbConnection, DbError, lock, lock_key, stored_instant, write_transaction};
 use crate::domain::capacity::kind_offered;
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
 use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
 use crate::domain::reference::booking_reference;
+
+/// The rules in force: GB 18467-2011 with its dated amendments.
+static RULES: LazyLock<RuleBook> = LazyLock::new(RuleBook::gb18467_2011);
 
 /// How long a create's response is kept for retries under the same Idempotency-Key.
 pub const IDEMPOTENCY_RETENTION: TimeDelta = TimeDelta::hours(24);
@@ -65,19 +72,13 @@ pub(super) fn site_and_station(
     site_id: i64,
     field: &'static str,
 ) -> Result<(SiteRow, StationConfig), BookingError> {
-    let site = registry::find_site(conn, site_id)?
-        .filter(|s| s.active)
+    let (site, station) = registry::find_site_with_station(conn, site_id)?
+        .filter(|(site, _)| site.active)
         .ok_or_else(|| BookingError::NotFound {
             what: "site",
             field,
             id: site_id.to_string(),
         })?;
-    let station = registry::find_station(conn, site.station_id)?.ok_or_else(|| {
-        BookingError::Internal(format!(
-            "station {} of site {} is missing",
-            site.station_id, site.id
-        ))
-    })?;
     Ok((site, StationConfig::from_row(&station)?))
 }
 
@@ -141,7 +142,7 @@ pub(super) fn check_eligibility(
         weight_kg: donor.weight_kg,
         repeat_donor: !history.is_empty(),
     };
-    RuleBook::gb18467_2011()
+    RULES
         .check(
             &profile,
             &history,
@@ -215,7 +216,7 @@ pub fn create_booking(
     now: DateTime<Utc>,
 ) -> Result<Created, BookingError> {
     VolumeRules::default().check(request.kind, request.volume_ml)?;
-    write_transaction(conn, |conn| {
+    let result = write_transaction(conn, |conn| {
         if let Some(key) = &idempotency {
             lock(conn, lock_key(&format!("idempotency:{}", key.key)))?;
             // Saved responses hold a manage token in clear: keep them only as long as a
@@ -225,8 +226,9 @@ pub fn create_booking(
                 return replay(saved, key);
             }
         }
+        // Two bookings for one phone at once need no lock: the unique indexes on the donor's
+        // phone and on the donor's one confirmed booking refuse the second (`AlreadyBooked`).
         let phone = request.donor.phone.as_str();
-        lock(conn, lock_key(&format!("donor:{phone}")))?;
         let (site, station) = site_and_station(conn, request.site_id, "site_id")?;
         let seats = check_slot_rules(
             conn,
@@ -257,7 +259,8 @@ pub fn create_booking(
                 window: request.window.clone(),
             });
         }
-        let donor = donors::save(conn, &donor_values(&request.donor, stored.as_ref(), now))?;
+        let values = donor_values(&request.donor, stored.as_ref(), now);
+        let donor = donors::save(conn, stored.as_ref().map(|d| d.id), &values)?;
         let token = new_secret();
         let at = stored_instant(now);
         let reference = unused_reference(conn)?;
@@ -293,7 +296,24 @@ pub fn create_booking(
             )?;
         }
         Ok(Created::New(Box::new(details)))
-    })
+    });
+    match result {
+        Err(BookingError::Db(DbError::Query(diesel::result::Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            info,
+        )))) if is_one_donor_constraint(info.as_ref()) => Err(BookingError::AlreadyBooked),
+        other => other,
+    }
+}
+
+/// The unique indexes that keep one donor per phone and one confirmed booking per donor
+/// (PostgreSQL names the constraint; SQLite names the columns in its message).
+fn is_one_donor_constraint(info: &dyn DatabaseErrorInformation) -> bool {
+    matches!(
+        info.constraint_name(),
+        Some("donors_phone_key" | "bookings_one_active_per_donor")
+    ) || info.message().contains("donors.phone")
+        || info.message().contains("bookings.donor_id")
 }
 
 fn replay(saved: SavedResponse, key: &IdempotencyKey) -> Result<Created, BookingError> {

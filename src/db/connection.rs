@@ -1,6 +1,6 @@
 //! Connections, the pool, migrations and the write transaction that keeps capacity exact.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -159,7 +159,18 @@ impl Db {
                 url: url.to_string(),
             })?;
         let writer = match Backend::from_url(url) {
-            Backend::Sqlite => Some(Arc::new(Mutex::new(establish(url)?))),
+            Backend::Sqlite => {
+                let mut conn = establish(url)?;
+                // The writer never checkpoints on commit; `checkpoint_in_background` does.
+                conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                    .map_err(|e| DbError::Connect {
+                        url: redact_url(url),
+                        reason: e.to_string(),
+                    })?;
+                let writer = Arc::new(Mutex::new(conn));
+                checkpoint_in_background(url, Arc::downgrade(&writer));
+                Some(writer)
+            }
             Backend::Postgres => None,
         };
         Ok(Db {
@@ -238,6 +249,39 @@ impl Db {
             }
         };
         work(&mut conn)
+    }
+}
+
+/// How often the WAL is copied back into the SQLite database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies SQLite's write-ahead log into the database file from a thread of its own, so that the
+/// copy and its fsync are not paid inside some booking's commit. A PASSIVE checkpoint never
+/// blocks writers. The thread ends with the last handle on the writer.
+fn checkpoint_in_background(url: &str, writer: Weak<Mutex<DbConnection>>) {
+    let url = url.to_string();
+    let spawned = std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            let mut conn = None;
+            loop {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if writer.strong_count() == 0 {
+                    return;
+                }
+                if conn.is_none() {
+                    conn = establish(&url).ok();
+                }
+                if let Some(c) = conn.as_mut()
+                    && let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
+                {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                    conn = None;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no checkpoint thread; the WAL is copied at the next start");
     }
 }
 

@@ -58,10 +58,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<DonorRow> {
         .get_result(conn)
 }
 
-/// Inserts the donor or refreshes the stored answers; call inside the booking transaction.
-pub fn save(conn: &mut DbConnection, values: &DonorValues) -> QueryResult<DonorRow> {
-    match find_by_phone(conn, &values.phone)? {
-        Some(existing) => diesel::update(donors::table.find(existing.id))
+/// Inserts a new donor, or refreshes the stored answers of the donor `existing` (found by phone
+/// in the same transaction).
+pub fn save(
+    conn: &mut DbConnection,
+    existing: Option<i64>,
+    values: &DonorValues,
+) -> QueryResult<DonorRow> {
+    match existing {
+        Some(id) => diesel::update(donors::table.find(id))
             .set(values)
             .returning(donors::all_columns)
             .get_result(conn),

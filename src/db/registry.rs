@@ -228,6 +228,19 @@ pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SiteRow
         .map(super::single)
 }
 
+/// A site with the station it belongs to, in one round trip.
+pub fn find_site_with_station(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(SiteRow, StationRow)>> {
+    sites::table
+        .inner_join(stations::table)
+        .filter(sites::id.eq(id))
+        .select((SiteRow::as_select(), StationRow::as_select()))
+        .load(conn)
+        .map(super::single)
+}
+
 pub fn insert_site(conn: &mut DbConnection, values: &SiteValues) -> QueryResult<SiteRow> {
     diesel::insert_into(sites::table)
         .values((values, sites::created_at.eq(values.updated_at)))

@@ -78,7 +78,7 @@ CREATE TABLE donors (
 CREATE TABLE bookings (
     id BIGSERIAL PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
-    manage_token_hash TEXT NOT NULL UNIQUE,
+    manage_token_hash TEXT NOT NULL,
     donor_id BIGINT NOT NULL REFERENCES donors (id),
     station_id BIGINT NOT NULL REFERENCES stations (id),
     site_id BIGINT NOT NULL REFERENCES sites (id),
@@ -93,7 +93,6 @@ CREATE TABLE bookings (
     cancelled_at TIMESTAMP
 );
 CREATE INDEX bookings_slot ON bookings (station_id, service_date, time_window, status);
-CREATE INDEX bookings_site_day ON bookings (site_id, service_date);
 -- One active booking per donor, enforced by the database itself.
 CREATE UNIQUE INDEX bookings_one_active_per_donor ON bookings (donor_id) WHERE status = 'confirmed';
 

@@ -1,6 +1,8 @@
+-- Ids are plain INTEGER PRIMARY KEYs (the rowid): rows are never deleted, so ids are never reused,
+-- and no sqlite_sequence row is written with every insert.
 -- Registry: stations, their sites (communities and villages) and their bloodmobiles.
 CREATE TABLE stations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     time_zone TEXT NOT NULL,
     depot_name TEXT NOT NULL,
@@ -23,7 +25,7 @@ CREATE TABLE stations (
 );
 
 CREATE TABLE sites (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     station_id BIGINT NOT NULL REFERENCES stations (id),
     kind TEXT NOT NULL CHECK (kind IN ('community', 'village')),
     district TEXT NOT NULL,
@@ -42,7 +44,7 @@ CREATE TABLE sites (
 CREATE INDEX sites_station_district ON sites (station_id, district);
 
 CREATE TABLE vehicles (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     station_id BIGINT NOT NULL REFERENCES stations (id),
     name TEXT NOT NULL,
     plate TEXT,
@@ -59,7 +61,7 @@ CREATE TABLE vehicles (
 
 -- Donors are known by their mobile phone (E.164).
 CREATE TABLE donors (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     phone TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     email TEXT,
@@ -76,9 +78,9 @@ CREATE TABLE donors (
 );
 
 CREATE TABLE bookings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
-    manage_token_hash TEXT NOT NULL UNIQUE,
+    manage_token_hash TEXT NOT NULL,
     donor_id BIGINT NOT NULL REFERENCES donors (id),
     station_id BIGINT NOT NULL REFERENCES stations (id),
     site_id BIGINT NOT NULL REFERENCES sites (id),
@@ -93,7 +95,6 @@ CREATE TABLE bookings (
     cancelled_at TIMESTAMP
 );
 CREATE INDEX bookings_slot ON bookings (station_id, service_date, time_window, status);
-CREATE INDEX bookings_site_day ON bookings (site_id, service_date);
 -- One active booking per donor, enforced by the database itself.
 CREATE UNIQUE INDEX bookings_one_active_per_donor ON bookings (donor_id) WHERE status = 'confirmed';
 
@@ -109,7 +110,7 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- Dispatcher accounts and their bearer tokens (only hashes are stored).
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     active BOOLEAN NOT NULL DEFAULT 1,
@@ -117,7 +118,7 @@ CREATE TABLE users (
 );
 
 CREATE TABLE api_tokens (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     user_id BIGINT NOT NULL REFERENCES users (id),
     token_hash TEXT NOT NULL UNIQUE,
     created_at TIMESTAMP NOT NULL,
