@@ -97,8 +97,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']);
             let db = Db::open(&cli.database_url, 1)?;
             let mut conn = db.get()?;
-            auth::add_user(&mut conn, &username, password)
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            auth::add_user(&mut conn, &username, password).map_err(|e| {
+                anyhow::anyhow!("{}: {}", e.field.as_deref().unwrap_or("user"), e.message)
+            })?;
             println!("dispatcher {username} created");
             Ok(())
         }

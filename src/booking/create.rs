@@ -226,8 +226,9 @@ pub fn create_booking(
                 return replay(saved, key);
             }
         }
-        // Two bookings for one phone at once need no lock: the unique indexes on the donor's
-        // phone and on the donor's one confirmed booking refuse the second (`AlreadyBooked`).
+        // One confirmed booking per phone is kept by the unique indexes on the donor's phone and
+        // on a donor's confirmed booking, also for two requests at once: the insert that would
+        // break them fails and is reported as `AlreadyBooked`.
         let phone = request.donor.phone.as_str();
         let (site, station) = site_and_station(conn, request.site_id, "site_id")?;
         let seats = check_slot_rules(
@@ -246,11 +247,6 @@ pub fn create_booking(
             request.volume_ml,
             request.date,
         )?;
-        if let Some(existing) = &stored
-            && bookings::active_for_donor(conn, existing.id)?.is_some()
-        {
-            return Err(BookingError::AlreadyBooked);
-        }
         lock(conn, slot_lock(station.id, request.date, &request.window))?;
         let taken = bookings::count_in_slot(conn, station.id, request.date, &request.window)?;
         if taken >= i64::from(seats) {

@@ -80,15 +80,6 @@ pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult
     .get_result(conn)
 }
 
-pub fn active_for_donor(conn: &mut DbConnection, donor_id: i64) -> QueryResult<Option<BookingRow>> {
-    bookings::table
-        .filter(bookings::donor_id.eq(donor_id))
-        .filter(is_confirmed())
-        .select(BookingRow::as_select())
-        .load(conn)
-        .map(super::single)
-}
-
 /// Confirmed bookings in one station-day-window: the seats already taken.
 pub fn count_in_slot(
     conn: &mut DbConnection,

@@ -72,7 +72,7 @@ fn sqlite_path(url: &str) -> &str {
 pub fn establish(url: &str) -> Result<DbConnection, DbError> {
     let connect_error = |reason: String| DbError::Connect {
         url: redact_url(url),
-        reason: reason.trim().replace('\n', " "),
+        reason: reason.split_whitespace().collect::<Vec<_>>().join(" "),
     };
     match Backend::from_url(url) {
         Backend::Postgres => PgConnection::establish(url)
