@@ -153,6 +153,7 @@ pub struct TokenResponse {
 
 /// Signs a dispatcher in.
 #[utoipa::path(
+    operation_id = "create_token",
     tag = "auth",
     request_body = TokenRequest,
     responses(
@@ -216,6 +217,7 @@ pub async fn create_token(
 
 /// Revokes the token that authenticates this request.
 #[utoipa::path(
+    operation_id = "revoke_token",
     tag = "auth",
     security(("bearer" = [])),
     responses((status = 204, description = "revoked"), (status = 401, body = ErrorBody))

@@ -208,6 +208,7 @@ fn idempotency_key(req: &HttpRequest, raw_body: &[u8]) -> Result<Option<Idempote
 
 /// Books a seat for a donor. The response carries the manage token, shown only here.
 #[utoipa::path(
+    operation_id = "create_booking",
     tag = "bookings",
     request_body = CreateBookingBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first result")),
@@ -245,6 +246,7 @@ pub async fn create(
 
 /// The booking, for the holder of its manage token.
 #[utoipa::path(
+    operation_id = "get_booking",
     tag = "bookings",
     params(("reference" = String, Path, description = "Booking reference, e.g. K7Q9-XMT4")),
     security(("manage_token" = [])),
@@ -281,6 +283,7 @@ pub struct RescheduleBody {
 
 /// Moves the booking to another site, date or window.
 #[utoipa::path(
+    operation_id = "reschedule_booking",
     tag = "bookings",
     params(("reference" = String, Path)),
     request_body = RescheduleBody,
@@ -331,6 +334,7 @@ pub async fn reschedule(
 
 /// Cancels the booking and frees its seat.
 #[utoipa::path(
+    operation_id = "cancel_booking",
     tag = "bookings",
     params(("reference" = String, Path)),
     security(("manage_token" = [])),

@@ -8,14 +8,16 @@ use super::AppState;
 use crate::db::DbError;
 
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "alive")))]
+#[utoipa::path(
+    operation_id = "healthz",tag = "health", responses((status = 200, description = "alive")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The database answers.
-#[utoipa::path(tag = "health", responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
+#[utoipa::path(
+    operation_id = "readyz",tag = "health", responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ping = state

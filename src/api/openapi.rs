@@ -60,3 +60,29 @@ impl Modify for ApiPrefix {
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_unique_id_and_paths_carry_the_api_prefix() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut ids = Vec::new();
+        for (path, item) in paths {
+            assert!(
+                path.starts_with("/api/v1/") || path == "/healthz" || path == "/readyz",
+                "{path}"
+            );
+            for (_, operation) in item.as_object().unwrap() {
+                ids.push(operation["operationId"].as_str().unwrap().to_string());
+            }
+        }
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "duplicate operationId");
+        assert!(count >= 20);
+    }
+}

@@ -77,7 +77,8 @@ pub struct SitePage {
 const SITE_KINDS: [&str; 2] = ["community", "village"];
 
 /// Lists and searches active sites.
-#[utoipa::path(tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "list_sites",tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
 #[get("/sites")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -137,7 +138,8 @@ pub async fn list(
 }
 
 /// One site.
-#[utoipa::path(tag = "sites", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "get_site",tag = "sites", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
 #[get("/sites/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -171,6 +173,7 @@ pub struct Availability {
 
 /// Days and windows of a site with the seats still free.
 #[utoipa::path(
+    operation_id = "site_availability",
     tag = "sites",
     params(("id" = i64, Path), AvailabilityQuery),
     responses((status = 200, body = Availability), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
@@ -284,6 +287,7 @@ fn ensure_station(conn: &mut crate::db::DbConnection, station_id: i64) -> Result
 
 /// Adds a site.
 #[utoipa::path(
+    operation_id = "create_site",
     tag = "registry",
     request_body = SiteBody,
     security(("bearer" = [])),
@@ -308,6 +312,7 @@ pub async fn create(
 
 /// Changes a site; absent fields stay as they are.
 #[utoipa::path(
+    operation_id = "update_site",
     tag = "registry",
     params(("id" = i64, Path)),
     request_body = SiteBody,

@@ -263,7 +263,8 @@ fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
 }
 
 /// All stations.
-#[utoipa::path(tag = "registry", security(("bearer" = [])), responses((status = 200, body = [Station]), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "list_stations",tag = "registry", security(("bearer" = [])), responses((status = 200, body = [Station]), (status = 401, body = ErrorBody)))]
 #[get("/stations")]
 pub async fn list(state: web::Data<AppState>, _: Dispatcher) -> Result<HttpResponse, ApiError> {
     let rows = state
@@ -278,7 +279,8 @@ pub async fn list(state: web::Data<AppState>, _: Dispatcher) -> Result<HttpRespo
 }
 
 /// One station.
-#[utoipa::path(tag = "registry", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = Station), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "get_station",tag = "registry", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = Station), (status = 404, body = ErrorBody)))]
 #[get("/stations/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -295,7 +297,8 @@ pub async fn show(
 }
 
 /// Adds a station.
-#[utoipa::path(tag = "registry", request_body = StationBody, security(("bearer" = [])), responses((status = 201, body = Station), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "create_station",tag = "registry", request_body = StationBody, security(("bearer" = [])), responses((status = 201, body = Station), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 #[post("/stations")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -320,7 +323,8 @@ pub async fn create(
 }
 
 /// Changes a station's settings; absent fields stay as they are.
-#[utoipa::path(tag = "registry", params(("id" = i64, Path)), request_body = StationBody, security(("bearer" = [])), responses((status = 200, body = Station), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "update_station",tag = "registry", params(("id" = i64, Path)), request_body = StationBody, security(("bearer" = [])), responses((status = 200, body = Station), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[patch("/stations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,

@@ -140,7 +140,8 @@ pub struct VehicleQuery {
 }
 
 /// The fleet.
-#[utoipa::path(tag = "registry", params(VehicleQuery), security(("bearer" = [])), responses((status = 200, body = [Vehicle]), (status = 401, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "list_vehicles",tag = "registry", params(VehicleQuery), security(("bearer" = [])), responses((status = 200, body = [Vehicle]), (status = 401, body = ErrorBody)))]
 #[get("/vehicles")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -156,7 +157,8 @@ pub async fn list(
 }
 
 /// Adds a vehicle.
-#[utoipa::path(tag = "registry", request_body = VehicleBody, security(("bearer" = [])), responses((status = 201, body = Vehicle), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "create_vehicle",tag = "registry", request_body = VehicleBody, security(("bearer" = [])), responses((status = 201, body = Vehicle), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/vehicles")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -175,7 +177,8 @@ pub async fn create(
 }
 
 /// Changes a vehicle; absent fields stay as they are (`"active": false` takes it out of service).
-#[utoipa::path(tag = "registry", params(("id" = i64, Path)), request_body = VehicleBody, security(("bearer" = [])), responses((status = 200, body = Vehicle), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(
+    operation_id = "update_vehicle",tag = "registry", params(("id" = i64, Path)), request_body = VehicleBody, security(("bearer" = [])), responses((status = 200, body = Vehicle), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[patch("/vehicles/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
