@@ -2,11 +2,12 @@
 //! and prints throughput and latency percentiles.
 //!
 //!     cargo run --release --example loadbench -- [--database-url URL] [--requests N]
-//!         [--connections C] [--workers W]
+//!         [--connections C] [--workers W] [--pool-size P] [--generator reqwest|wrk]
 //!
 //! The service runs in this process on its own actix system (W workers, default 2), bound to
-//! 127.0.0.1 on a random port; the load generator is a tokio runtime with one thread, so on a
-//! 2-core machine the generator and the server share the cores as a separate process would.
+//! 127.0.0.1 on a random port. The load comes from a one-thread tokio runtime with reqwest, or,
+//! with `--generator wrk`, from `wrk` (one thread, a Lua script giving every request its own
+//! phone) in a process of its own; either way generator and server share the machine's cores.
 //! Without `--database-url` a fresh SQLite file in the temp directory is used. A PostgreSQL
 //! database is used as given (its tables are created if missing) under a fresh station.
 
@@ -19,7 +20,7 @@ use bloodmobile::booking::kinds_to_text;
 use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
 use bloodmobile::db::{Db, stored_instant};
 use bloodmobile::domain::donation::DonationKind;
-use chrono::{Days, NaiveTime, Utc};
+use chrono::{Days, NaiveDate, NaiveTime, Utc};
 use futures::StreamExt;
 
 struct Options {
@@ -28,6 +29,7 @@ struct Options {
     connections: usize,
     workers: usize,
     pool_size: u32,
+    generator: String,
 }
 
 fn options() -> Options {
@@ -37,6 +39,7 @@ fn options() -> Options {
         connections: 64,
         workers: 2,
         pool_size: 8,
+        generator: "reqwest".into(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -48,6 +51,7 @@ fn options() -> Options {
             "--connections" => options.connections = value.parse().expect("--connections N"),
             "--workers" => options.workers = value.parse().expect("--workers N"),
             "--pool-size" => options.pool_size = value.parse().expect("--pool-size N"),
+            "--generator" => options.generator = value,
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -56,7 +60,7 @@ fn options() -> Options {
 }
 
 /// A station whose fleet has room for every request: 12 large vehicles, 28 bookable days.
-fn seed(db: &Db) -> (i64, Vec<chrono::NaiveDate>) {
+fn seed(db: &Db) -> (i64, Vec<NaiveDate>) {
     let mut conn = db.get().expect("connection");
     let now = Utc::now();
     let mut station = default_station("压测血站", "Asia/Shanghai", "车场", "沙市区", 30.32, 112.25);
@@ -103,7 +107,7 @@ fn seed(db: &Db) -> (i64, Vec<chrono::NaiveDate>) {
     (site.id, days)
 }
 
-fn body(site_id: i64, date: chrono::NaiveDate, n: usize, run: u32) -> String {
+fn body(site_id: i64, date: NaiveDate, run: u64, n: u64) -> String {
     let window = if n.is_multiple_of(2) {
         "morning"
     } else {
@@ -117,7 +121,7 @@ fn body(site_id: i64, date: chrono::NaiveDate, n: usize, run: u32) -> String {
         "volume_ml": 400,
         "donor": {
             "name": "压测献血者",
-            "phone": format!("+8613{:09}", u64::from(run) * 1_000_000 + n as u64),
+            "phone": format!("+8613{:09}", run * 1_000_000 + n),
             "birth_date": "1990-05-01",
             "sex": "male",
             "weight_kg": 65
@@ -159,23 +163,67 @@ fn main() {
     std::thread::sleep(Duration::from_millis(300));
 
     // Distinct phones per run, so runs against the same PostgreSQL database do not collide.
-    let run = (Utc::now().timestamp() % 900) as u32;
+    let run = (Utc::now().timestamp() % 900) as u64;
+    let endpoint = format!("http://{address}/api/v1/bookings");
+    let measured = match options.generator.as_str() {
+        "reqwest" => with_reqwest(&options, &endpoint, site_id, &days, run),
+        "wrk" => with_wrk(&options, &endpoint, site_id, &days, run),
+        other => panic!("unknown generator {other}: reqwest or wrk"),
+    };
+    let throughput = measured.created as f64 / measured.elapsed.as_secs_f64();
+    println!(
+        "| backend | generator | requests | connections | workers | pool | created | other | bookings/s | p50 ms | p99 ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {backend} | {} | {} | {} | {} | {} | {} | {} | {throughput:.0} | {:.1} | {:.1} |",
+        options.generator,
+        measured.created + measured.other,
+        options.connections,
+        options.workers,
+        options.pool_size,
+        measured.created,
+        measured.other,
+        measured.p50_ms,
+        measured.p99_ms,
+    );
+    if options.database_url.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{url}{suffix}"));
+        }
+    }
+}
+
+struct Measured {
+    created: usize,
+    other: usize,
+    elapsed: Duration,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn with_reqwest(
+    options: &Options,
+    endpoint: &str,
+    site_id: i64,
+    days: &[NaiveDate],
+    run: u64,
+) -> Measured {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let (latencies, statuses, elapsed) = runtime.block_on(async {
+    runtime.block_on(async {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(options.connections)
             .build()
             .unwrap();
-        let endpoint = format!("http://{address}/api/v1/bookings");
         // Warm up the connections and the database's caches.
         for n in 0..options.connections {
             let _ = client
-                .post(&endpoint)
+                .post(endpoint)
                 .header("content-type", "application/json")
-                .body(body(site_id, days[0], 900_000 + n, run))
+                .body(body(site_id, days[0], run, 900_000 + n as u64))
                 .send()
                 .await;
         }
@@ -183,14 +231,12 @@ fn main() {
         let results: Vec<(Duration, u16)> = futures::stream::iter(0..options.requests)
             .map(|n| {
                 let client = client.clone();
-                let endpoint = endpoint.clone();
-                // Each phone books once: spread the requests over the days (and windows).
-                let date = days[(n / 2) % days.len()];
-                let body = body(site_id, date, n, run);
+                // Each phone books once: spread the requests over the days and windows.
+                let body = body(site_id, days[(n / 2) % days.len()], run, n as u64);
                 async move {
                     let sent = Instant::now();
                     let status = client
-                        .post(&endpoint)
+                        .post(endpoint)
                         .header("content-type", "application/json")
                         .body(body)
                         .send()
@@ -206,32 +252,86 @@ fn main() {
         let elapsed = started.elapsed();
         let mut latencies: Vec<Duration> = results.iter().map(|(d, _)| *d).collect();
         latencies.sort();
-        let statuses: Vec<u16> = results.iter().map(|(_, s)| *s).collect();
-        (latencies, statuses, elapsed)
-    });
-    let created = statuses.iter().filter(|s| **s == 201).count();
-    let other = statuses.len() - created;
-    let throughput = created as f64 / elapsed.as_secs_f64();
-    println!(
-        "| backend | requests | connections | workers | created | other | bookings/s | p50 ms | p99 ms | max ms |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
-    println!(
-        "| {backend} | {} | {} | {} | {created} | {other} | {throughput:.0} | {:.1} | {:.1} | {:.1} |",
-        options.requests,
-        options.connections,
-        options.workers,
-        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-        latencies.last().unwrap().as_secs_f64() * 1e3,
-    );
-    if other > 0 {
-        let mut codes: Vec<u16> = statuses.iter().copied().filter(|s| *s != 201).collect();
-        codes.sort();
-        codes.dedup();
-        println!("non-201 statuses seen: {codes:?}");
-    }
-    if options.database_url.is_none() {
-        let _ = std::fs::remove_file(&url);
+        let created = results.iter().filter(|(_, s)| *s == 201).count();
+        Measured {
+            created,
+            other: results.len() - created,
+            elapsed,
+            p50_ms: percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+            p99_ms: percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        }
+    })
+}
+
+/// The same bodies as `body`, built by wrk's Lua for one thread.
+const WRK_SCRIPT: &str = r#"
+local n = 0
+local base = tonumber(os.getenv("PHONE_BASE"))
+local site = os.getenv("SITE_ID")
+local days = {}
+for d in string.gmatch(os.getenv("DAYS"), "[^,]+") do table.insert(days, d) end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local date = days[(math.floor(n / 2) % #days) + 1]
+  local window = (n % 2 == 0) and "morning" or "afternoon"
+  local body = string.format('{"site_id":%s,"date":"%s","window":"%s","kind":"whole_blood","volume_ml":400,"donor":{"name":"Load Test","phone":"+8613%09d","birth_date":"1990-05-01","sex":"male","weight_kg":65}}', site, date, window, base + n)
+  n = n + 1
+  return wrk.format(nil, nil, nil, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("wrk: %d %d %d %.3f %.3f\n", summary.requests, summary.duration,
+    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"#;
+
+fn with_wrk(
+    options: &Options,
+    endpoint: &str,
+    site_id: i64,
+    days: &[NaiveDate],
+    run: u64,
+) -> Measured {
+    let script = std::env::temp_dir().join(format!("bloodmobile-load-{}.lua", std::process::id()));
+    std::fs::write(&script, WRK_SCRIPT).expect("write wrk script");
+    let days_text: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+    // wrk runs for a time, not a count: aim at about `requests` at 5,000 a second.
+    let seconds = (options.requests / 5_000).clamp(5, 120);
+    let output = std::process::Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{}", options.connections),
+            &format!("-d{seconds}s"),
+        ])
+        .arg("-s")
+        .arg(&script)
+        .arg(endpoint)
+        .env("PHONE_BASE", (run * 1_000_000).to_string())
+        .env("SITE_ID", site_id.to_string())
+        .env("DAYS", days_text.join(","))
+        .output()
+        .expect("wrk is installed (apt-get install wrk)");
+    let _ = std::fs::remove_file(&script);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("wrk: "))
+        .unwrap_or_else(|| {
+            panic!(
+                "wrk said: {stdout} {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let fields: Vec<f64> = line
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    let (requests, micros, non_2xx) = (fields[0] as usize, fields[1], fields[2] as usize);
+    Measured {
+        created: requests - non_2xx,
+        other: non_2xx,
+        elapsed: Duration::from_micros(micros as u64),
+        p50_ms: fields[3],
+        p99_ms: fields[4],
     }
 }
