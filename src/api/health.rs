@@ -9,7 +9,7 @@ use crate::db::DbError;
 
 /// The process is up.
 #[utoipa::path(
-    operation_id = "healthz",tag = "health", responses((status = 200, description = "alive")))]
+    operation_id = "healthz", tag = "health", responses((status = 200, description = "alive")))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
@@ -17,7 +17,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers.
 #[utoipa::path(
-    operation_id = "readyz",tag = "health", responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
+    operation_id = "readyz", tag = "health", responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ping = state

@@ -1,6 +1,7 @@
 //! Small field checks shared by the registry endpoints.
 
 use super::error::ApiError;
+use crate::db::{DbConnection, registry};
 
 /// Trimmed length within bounds and no control characters.
 pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiError> {
@@ -58,4 +59,15 @@ pub fn check_positive(field: &str, value: i64, max: i64) -> Result<(), ApiError>
         ));
     }
     Ok(())
+}
+
+pub fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::bad_request("required", field, "is required"))
+}
+
+/// A `station_id` given in a body must name a station.
+pub fn ensure_station(conn: &mut DbConnection, station_id: i64) -> Result<(), ApiError> {
+    registry::find_station(conn, station_id)?
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("station", "station_id", station_id))
 }

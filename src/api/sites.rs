@@ -9,7 +9,7 @@ use super::AppState;
 use super::auth::Dispatcher;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
-use super::registry_fields::{check_coordinates, check_text, optional_text};
+use super::registry_fields::{check_coordinates, check_text, ensure_station, optional_text};
 use crate::booking::{self, DayAvailability};
 use crate::db::registry::{self, SiteFilter, SiteRow, SiteValues};
 use crate::db::stored_instant;
@@ -78,7 +78,7 @@ const SITE_KINDS: [&str; 2] = ["community", "village"];
 
 /// Lists and searches active sites.
 #[utoipa::path(
-    operation_id = "list_sites",tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
+    operation_id = "list_sites", tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
 #[get("/sites")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -139,7 +139,7 @@ pub async fn list(
 
 /// One site.
 #[utoipa::path(
-    operation_id = "get_site",tag = "sites", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
+    operation_id = "get_site", tag = "sites", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
 #[get("/sites/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -277,12 +277,6 @@ impl SiteBody {
             ..values
         })
     }
-}
-
-fn ensure_station(conn: &mut crate::db::DbConnection, station_id: i64) -> Result<(), ApiError> {
-    registry::find_station(conn, station_id)?
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("station", "station_id", station_id))
 }
 
 /// Adds a site.

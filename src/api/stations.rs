@@ -10,7 +10,7 @@ use super::AppState;
 use super::auth::Dispatcher;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
-use super::registry_fields::{check_coordinates, check_text};
+use super::registry_fields::{check_coordinates, check_text, required};
 use crate::booking::{WindowSpec, windows_from_json, windows_to_json};
 use crate::db::registry::{self, StationRow, StationValues};
 use crate::db::stored_instant;
@@ -258,13 +258,9 @@ impl StationBody {
     }
 }
 
-fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::bad_request("required", field, "is required"))
-}
-
 /// All stations.
 #[utoipa::path(
-    operation_id = "list_stations",tag = "registry", security(("bearer" = [])), responses((status = 200, body = [Station]), (status = 401, body = ErrorBody)))]
+    operation_id = "list_stations", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [Station]), (status = 401, body = ErrorBody)))]
 #[get("/stations")]
 pub async fn list(state: web::Data<AppState>, _: Dispatcher) -> Result<HttpResponse, ApiError> {
     let rows = state
@@ -280,7 +276,7 @@ pub async fn list(state: web::Data<AppState>, _: Dispatcher) -> Result<HttpRespo
 
 /// One station.
 #[utoipa::path(
-    operation_id = "get_station",tag = "registry", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = Station), (status = 404, body = ErrorBody)))]
+    operation_id = "get_station", tag = "registry", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = Station), (status = 404, body = ErrorBody)))]
 #[get("/stations/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -298,7 +294,7 @@ pub async fn show(
 
 /// Adds a station.
 #[utoipa::path(
-    operation_id = "create_station",tag = "registry", request_body = StationBody, security(("bearer" = [])), responses((status = 201, body = Station), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    operation_id = "create_station", tag = "registry", request_body = StationBody, security(("bearer" = [])), responses((status = 201, body = Station), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 #[post("/stations")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -324,7 +320,7 @@ pub async fn create(
 
 /// Changes a station's settings; absent fields stay as they are.
 #[utoipa::path(
-    operation_id = "update_station",tag = "registry", params(("id" = i64, Path)), request_body = StationBody, security(("bearer" = [])), responses((status = 200, body = Station), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    operation_id = "update_station", tag = "registry", params(("id" = i64, Path)), request_body = StationBody, security(("bearer" = [])), responses((status = 200, body = Station), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[patch("/stations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,

@@ -9,10 +9,10 @@ use super::AppState;
 use super::auth::Dispatcher;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
-use super::registry_fields::{check_positive, check_text, optional_text};
+use super::registry_fields::{check_positive, check_text, ensure_station, optional_text, required};
 use crate::booking::station::{kinds_to_text, parse_kinds};
 use crate::db::registry::{self, VehicleRow, VehicleValues};
-use crate::db::{DbConnection, stored_instant};
+use crate::db::stored_instant;
 use crate::domain::donation::DonationKind;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -65,10 +65,6 @@ pub struct VehicleBody {
     pub shift_end: Option<NaiveTime>,
     pub kinds: Option<Vec<DonationKind>>,
     pub active: Option<bool>,
-}
-
-fn required<T>(value: Option<T>, field: &str) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::bad_request("required", field, "is required"))
 }
 
 impl VehicleBody {
@@ -127,12 +123,6 @@ impl VehicleBody {
     }
 }
 
-fn ensure_station(conn: &mut DbConnection, station_id: i64) -> Result<(), ApiError> {
-    registry::find_station(conn, station_id)?
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("station", "station_id", station_id))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct VehicleQuery {
@@ -141,7 +131,7 @@ pub struct VehicleQuery {
 
 /// The fleet.
 #[utoipa::path(
-    operation_id = "list_vehicles",tag = "registry", params(VehicleQuery), security(("bearer" = [])), responses((status = 200, body = [Vehicle]), (status = 401, body = ErrorBody)))]
+    operation_id = "list_vehicles", tag = "registry", params(VehicleQuery), security(("bearer" = [])), responses((status = 200, body = [Vehicle]), (status = 401, body = ErrorBody)))]
 #[get("/vehicles")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -158,7 +148,7 @@ pub async fn list(
 
 /// Adds a vehicle.
 #[utoipa::path(
-    operation_id = "create_vehicle",tag = "registry", request_body = VehicleBody, security(("bearer" = [])), responses((status = 201, body = Vehicle), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    operation_id = "create_vehicle", tag = "registry", request_body = VehicleBody, security(("bearer" = [])), responses((status = 201, body = Vehicle), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[post("/vehicles")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -178,7 +168,7 @@ pub async fn create(
 
 /// Changes a vehicle; absent fields stay as they are (`"active": false` takes it out of service).
 #[utoipa::path(
-    operation_id = "update_vehicle",tag = "registry", params(("id" = i64, Path)), request_body = VehicleBody, security(("bearer" = [])), responses((status = 200, body = Vehicle), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    operation_id = "update_vehicle", tag = "registry", params(("id" = i64, Path)), request_body = VehicleBody, security(("bearer" = [])), responses((status = 200, body = Vehicle), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[patch("/vehicles/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
