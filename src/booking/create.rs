@@ -3,6 +3,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind};
 use rand::Rng;
 
 use super::station::fleet;
@@ -11,8 +12,6 @@ use crate::db::bookings::{self, CONFIRMED, NewBooking};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
-use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind};
-
 use crate::db::{DbConnection, DbError, lock, lock_key, stored_instant, write_transaction};
 use crate::domain::capacity::kind_offered;
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
@@ -128,6 +127,15 @@ fn history(declared: Option<&PastDonation>, stored: Option<&DonorRow>) -> Vec<Pa
     history
 }
 
+/// The last vaccination a donor told us about in an earlier booking.
+fn stored_vaccination(row: &DonorRow) -> Option<Vaccination> {
+    Some(Vaccination {
+        date: row.vaccination_date?,
+        vaccine: VaccineType::parse(row.vaccine_type.as_deref()?)?,
+    })
+}
+
+/// The rules in force on `date`, applied to what the donor says now and told us before.
 pub(super) fn check_eligibility(
     donor: &DonorAnswers,
     stored: Option<&DonorRow>,
@@ -142,11 +150,15 @@ pub(super) fn check_eligibility(
         weight_kg: donor.weight_kg,
         repeat_donor: !history.is_empty(),
     };
+    let vaccination = donor
+        .vaccination
+        .clone()
+        .or_else(|| stored.and_then(stored_vaccination));
     RULES
         .check(
             &profile,
             &history,
-            donor.vaccination.as_ref(),
+            vaccination.as_ref(),
             kind,
             volume_ml,
             date,
@@ -168,7 +180,7 @@ fn donor_values(
         ),
     };
     let (vaccination_date, vaccine_type) = match &donor.vaccination {
-        Some(v) => (Some(v.date), Some(vaccine_name(v.vaccine).to_string())),
+        Some(v) => (Some(v.date), Some(v.vaccine.as_str().to_string())),
         None => (
             stored.and_then(|s| s.vaccination_date),
             stored.and_then(|s| s.vaccine_type.clone()),
@@ -187,13 +199,6 @@ fn donor_values(
         vaccination_date,
         vaccine_type,
         updated_at: stored_instant(now),
-    }
-}
-
-fn vaccine_name(vaccine: VaccineType) -> &'static str {
-    match vaccine {
-        VaccineType::Inactivated => "inactivated",
-        VaccineType::Other => "other",
     }
 }
 

@@ -95,6 +95,7 @@ fn stored_answers(donor: &DonorRow) -> Result<DonorAnswers, BookingError> {
         sex: Sex::parse(&donor.sex).ok_or_else(|| corrupt("sex"))?,
         weight_kg: donor.weight_kg,
         blood_type: None,
+        // `check_eligibility` adds the stored last donation and vaccination.
         last_donation: None,
         vaccination: None,
     })

@@ -56,6 +56,23 @@ pub enum VaccineType {
     Other,
 }
 
+impl VaccineType {
+    /// Stable snake_case name, as in JSON and storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VaccineType::Inactivated => "inactivated",
+            VaccineType::Other => "other",
+        }
+    }
+
+    /// The type named by `as_str`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [VaccineType::Inactivated, VaccineType::Other]
+            .into_iter()
+            .find(|v| v.as_str() == name)
+    }
+}
+
 /// The donor's last COVID-19 vaccine dose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Vaccination {
@@ -655,6 +672,16 @@ pub fn age_on(birth: NaiveDate, date: NaiveDate) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn vaccine_types_round_trip_their_names() {
+        for vaccine in [super::VaccineType::Inactivated, super::VaccineType::Other] {
+            assert_eq!(super::VaccineType::parse(vaccine.as_str()), Some(vaccine));
+            let json = serde_json::to_string(&vaccine).unwrap();
+            assert_eq!(json, format!("\"{}\"", vaccine.as_str()));
+        }
+        assert_eq!(super::VaccineType::parse("mrna"), None);
+    }
+
     use super::*;
     use DonationKind::{Plasma, Platelets, WholeBlood};
     use proptest::prelude::*;

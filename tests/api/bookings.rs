@@ -754,6 +754,40 @@ async fn rescheduling_rechecks_eligibility_on_the_new_date(app: &TestApp) {
     assert_eq!(moved["date"], day(11).to_string());
 }
 
+both!(a_vaccination_told_once_counts_for_later_bookings_and_moves);
+
+async fn a_vaccination_told_once_counts_for_later_bookings_and_moves(app: &TestApp) {
+    // A non-inactivated COVID-19 vaccine yesterday: 14 days before any donation.
+    let vaccinated = local_today(SHANGHAI) - Days::new(1);
+    let eligible = vaccinated + Days::new(14);
+    let phone = unique_phone();
+    let mut body = minimal_body(app.site_id, day(15), "morning", &phone);
+    body["donor"]["vaccination"] = json!({"date": vaccinated.to_string(), "vaccine": "other"});
+    let created = app.book_ok(&body).await;
+    let reference = created["reference"].as_str().unwrap();
+    let token = created["manage_token"].as_str().unwrap();
+
+    // Moving closer is checked against the vaccination stored with the first booking.
+    let error = expect_error(
+        app.patch_booking(reference, token, &json!({"date": day(4).to_string()}))
+            .await,
+        422,
+        "ineligible",
+    )
+    .await;
+    assert_eq!(error["rule"], "covid_vaccine_wait", "{error}");
+    assert_eq!(error["eligible_from"], eligible.to_string());
+
+    // So is a new booking that does not mention it again.
+    let (status, _) = read(app.cancel_booking(reference, token).await).await;
+    assert_eq!(status, 200);
+    let again = minimal_body(app.site_id, day(4), "morning", &phone);
+    let error = expect_error(app.book(&again).await, 422, "ineligible").await;
+    assert_eq!(error["rule"], "covid_vaccine_wait", "{error}");
+    app.book_ok(&minimal_body(app.site_id, eligible, "morning", &phone))
+        .await;
+}
+
 both!(moving_to_another_stations_site_moves_the_seat);
 
 async fn moving_to_another_stations_site_moves_the_seat(app: &TestApp) {
