@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind};
+use diesel::result::DatabaseErrorKind;
 use rand::Rng;
 
 use super::station::fleet;
@@ -202,16 +202,6 @@ fn donor_values(
     }
 }
 
-fn unused_reference(conn: &mut DbConnection) -> Result<String, BookingError> {
-    let mut rng = rand::thread_rng();
-    loop {
-        let reference = booking_reference(rng.r#gen());
-        if !bookings::reference_exists(conn, &reference)? {
-            return Ok(reference);
-        }
-    }
-}
-
 /// Books a seat: every rule, the seat count, the one-active-booking rule and the insert in one
 /// write transaction, serialised per idempotency key, phone and slot.
 pub fn create_booking(
@@ -221,7 +211,24 @@ pub fn create_booking(
     now: DateTime<Utc>,
 ) -> Result<Created, BookingError> {
     VolumeRules::default().check(request.kind, request.volume_ml)?;
-    let result = write_transaction(conn, |conn| {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match book_once(conn, &request, idempotency.as_ref(), now) {
+            Err(e) if attempts < 3 && violates(&e, &REFERENCE_INDEX) => continue,
+            Err(e) if violates(&e, &ONE_DONOR_INDEXES) => return Err(BookingError::AlreadyBooked),
+            other => return other,
+        }
+    }
+}
+
+fn book_once(
+    conn: &mut DbConnection,
+    request: &BookingRequest,
+    idempotency: Option<&IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> Result<Created, BookingError> {
+    write_transaction(conn, |conn| {
         if let Some(key) = &idempotency {
             lock(conn, lock_key(&format!("idempotency:{}", key.key)))?;
             // Saved responses hold a manage token in clear: keep them only as long as a
@@ -264,11 +271,12 @@ pub fn create_booking(
         let donor = donors::save(conn, stored.as_ref().map(|d| d.id), &values)?;
         let token = new_secret();
         let at = stored_instant(now);
-        let reference = unused_reference(conn)?;
         let booking = bookings::insert(
             conn,
             &NewBooking {
-                reference,
+                // A collision (one chance in 2^40 per stored booking) breaks the unique index;
+                // `create_booking` then tries again with a new reference.
+                reference: booking_reference(rand::thread_rng().r#gen()),
                 manage_token_hash: hash_secret(&token),
                 donor_id: donor.id,
                 station_id: station.id,
@@ -297,24 +305,41 @@ pub fn create_booking(
             )?;
         }
         Ok(Created::New(Box::new(details)))
-    });
-    match result {
-        Err(BookingError::Db(DbError::Query(diesel::result::Error::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            info,
-        )))) if is_one_donor_constraint(info.as_ref()) => Err(BookingError::AlreadyBooked),
-        other => other,
-    }
+    })
 }
 
-/// The unique indexes that keep one donor per phone and one confirmed booking per donor
-/// (PostgreSQL names the constraint; SQLite names the columns in its message).
-fn is_one_donor_constraint(info: &dyn DatabaseErrorInformation) -> bool {
-    matches!(
-        info.constraint_name(),
-        Some("donors_phone_key" | "bookings_one_active_per_donor")
-    ) || info.message().contains("donors.phone")
-        || info.message().contains("bookings.donor_id")
+/// A unique index as each backend names it when it is broken: PostgreSQL by the constraint,
+/// SQLite by the columns in its message.
+struct UniqueIndex {
+    postgres: &'static [&'static str],
+    sqlite: &'static [&'static str],
+}
+
+const REFERENCE_INDEX: UniqueIndex = UniqueIndex {
+    postgres: &["bookings_reference_key"],
+    sqlite: &["bookings.reference"],
+};
+
+/// One donor per phone, one confirmed booking per donor.
+const ONE_DONOR_INDEXES: UniqueIndex = UniqueIndex {
+    postgres: &["donors_phone_key", "bookings_one_active_per_donor"],
+    sqlite: &["donors.phone", "bookings.donor_id"],
+};
+
+fn violates(error: &BookingError, index: &UniqueIndex) -> bool {
+    let BookingError::Db(DbError::Query(diesel::result::Error::DatabaseError(
+        DatabaseErrorKind::UniqueViolation,
+        info,
+    ))) = error
+    else {
+        return false;
+    };
+    info.constraint_name()
+        .is_some_and(|name| index.postgres.contains(&name))
+        || index
+            .sqlite
+            .iter()
+            .any(|columns| info.message().contains(columns))
 }
 
 fn replay(saved: SavedResponse, key: &IdempotencyKey) -> Result<Created, BookingError> {

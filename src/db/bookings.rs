@@ -73,13 +73,6 @@ pub fn find_by_reference(
         .map(super::single)
 }
 
-pub fn reference_exists(conn: &mut DbConnection, reference: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        bookings::table.filter(bookings::reference.eq(reference)),
-    ))
-    .get_result(conn)
-}
-
 /// Confirmed bookings in one station-day-window: the seats already taken.
 pub fn count_in_slot(
     conn: &mut DbConnection,
