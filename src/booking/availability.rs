@@ -7,10 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::BookingError;
-use super::create::site_and_station;
-use super::station::fleet;
+use super::create::site_context;
 use crate::db::DbConnection;
-use crate::db::{bookings, registry};
+use crate::db::bookings;
 use crate::domain::FieldError;
 
 /// One window of one day.
@@ -53,7 +52,8 @@ pub fn site_availability(
     to: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Vec<DayAvailability>, BookingError> {
-    let (_, station) = site_and_station(conn, site_id, "site_id")?;
+    let context = site_context(conn, site_id, "site_id")?;
+    let station = &context.station;
     let from = from.unwrap_or_else(|| station.booking.bookable_range(now).0);
     let to = to.unwrap_or(from + Days::new(13));
     if to < from {
@@ -63,8 +63,7 @@ pub fn site_availability(
         let message = format!("at most {MAX_AVAILABILITY_DAYS} days after from");
         return Err(FieldError::new("to", "invalid_range", message).into());
     }
-    let vehicles = registry::active_vehicles(conn, station.id)?;
-    let seats = station.seats_per_window(&fleet(&vehicles));
+    let seats = station.seats_per_window(&context.fleet);
     let taken: HashMap<(NaiveDate, String), i64> =
         bookings::counts_by_slot(conn, station.id, from, to)?
             .into_iter()

@@ -13,7 +13,7 @@ use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
 use crate::db::{DbConnection, DbError, lock, lock_key, stored_instant, write_transaction};
-use crate::domain::capacity::kind_offered;
+use crate::domain::capacity::{FleetVehicle, kind_offered};
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
 use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
@@ -65,44 +65,55 @@ pub struct IdempotencyKey {
     pub request_hash: String,
 }
 
-/// Loads a site and its station's configuration; an unknown or inactive site is a 404.
-pub(super) fn site_and_station(
+/// A site with what booking it depends on: its station's rules and active fleet.
+pub(super) struct SiteContext {
+    pub site: SiteRow,
+    pub station: StationConfig,
+    pub fleet: Vec<FleetVehicle>,
+}
+
+/// Loads a site's context; an unknown or inactive site is a 404 naming `field`.
+pub(super) fn site_context(
     conn: &mut DbConnection,
     site_id: i64,
     field: &'static str,
-) -> Result<(SiteRow, StationConfig), BookingError> {
-    let (site, station) = registry::find_site_with_station(conn, site_id)?
-        .filter(|(site, _)| site.active)
+) -> Result<SiteContext, BookingError> {
+    let (site, station, vehicles) = registry::find_site_with_fleet(conn, site_id)?
+        .filter(|(site, _, _)| site.active)
         .ok_or_else(|| BookingError::NotFound {
             what: "site",
             field,
             id: site_id.to_string(),
         })?;
-    Ok((site, StationConfig::from_row(&station)?))
+    Ok(SiteContext {
+        site,
+        station: StationConfig::from_row(&station)?,
+        fleet: fleet(&vehicles),
+    })
 }
 
-/// Checks the slot exists, is open now and its station collects the kind; returns the seats the
-/// active fleet offers in it.
-pub(super) fn check_slot_rules(
-    conn: &mut DbConnection,
-    station: &StationConfig,
-    date: NaiveDate,
-    window: &str,
-    kind: DonationKind,
-    now: DateTime<Utc>,
-) -> Result<u32, BookingError> {
-    station.booking.check_bookable(now, date, window)?;
-    let vehicles = registry::active_vehicles(conn, station.id)?;
-    let fleet = fleet(&vehicles);
-    if !kind_offered(&fleet, kind) {
-        return Err(BookingError::KindNotOffered {
-            kind: kind.as_str(),
-        });
+impl SiteContext {
+    /// Checks the slot exists, is open now and the fleet collects the kind; returns the seats
+    /// the fleet offers in it.
+    pub fn seats_for(
+        &self,
+        date: NaiveDate,
+        window: &str,
+        kind: DonationKind,
+        now: DateTime<Utc>,
+    ) -> Result<u32, BookingError> {
+        self.station.booking.check_bookable(now, date, window)?;
+        if !kind_offered(&self.fleet, kind) {
+            return Err(BookingError::KindNotOffered {
+                kind: kind.as_str(),
+            });
+        }
+        let index = self
+            .station
+            .window_index(window)
+            .expect("window checked by check_bookable");
+        Ok(self.station.seats_per_window(&self.fleet)[index])
     }
-    let index = station
-        .window_index(window)
-        .expect("window checked by check_bookable");
-    Ok(station.seats_per_window(&fleet)[index])
 }
 
 pub(super) fn slot_lock(station_id: i64, date: NaiveDate, window: &str) -> i64 {
@@ -242,15 +253,9 @@ fn book_once(
         // on a donor's confirmed booking, also for two requests at once: the insert that would
         // break them fails and is reported as `AlreadyBooked`.
         let phone = request.donor.phone.as_str();
-        let (site, station) = site_and_station(conn, request.site_id, "site_id")?;
-        let seats = check_slot_rules(
-            conn,
-            &station,
-            request.date,
-            &request.window,
-            request.kind,
-            now,
-        )?;
+        let context = site_context(conn, request.site_id, "site_id")?;
+        let seats = context.seats_for(request.date, &request.window, request.kind, now)?;
+        let (site, station) = (&context.site, &context.station);
         let stored = donors::find_by_phone(conn, phone)?;
         check_eligibility(
             &request.donor,
@@ -291,7 +296,7 @@ fn book_once(
                 updated_at: at,
             },
         )?;
-        let details = BookingDetails::build(&station, &booking, &site, &donor, Some(token));
+        let details = BookingDetails::build(station, &booking, site, &donor, Some(token));
         if let Some(key) = &idempotency {
             idempotency::save(
                 conn,

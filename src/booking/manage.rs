@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::create::{check_eligibility, check_slot_rules, site_and_station, slot_lock};
+use super::create::{check_eligibility, site_context, slot_lock};
 use super::{BookingDetails, BookingError, StationConfig, hash_secret};
 use crate::db::bookings::{self, BookingRow, CONFIRMED, Slot};
 use crate::db::donors::{self, DonorRow};
@@ -121,15 +121,12 @@ pub fn reschedule_booking(
     let window = change
         .window
         .unwrap_or_else(|| owned.booking.time_window.clone());
-    let (site, station) = if site_id == owned.site.id {
-        (owned.site.clone(), owned.station.clone())
-    } else {
-        site_and_station(conn, site_id, "site_id")?
-    };
+    let target = site_context(conn, site_id, "site_id")?;
     let kind = DonationKind::parse(&owned.booking.kind).ok_or_else(|| {
         BookingError::Internal(format!("booking {}: unknown kind", owned.booking.reference))
     })?;
-    let seats = check_slot_rules(conn, &station, date, &window, kind, now)?;
+    let seats = target.seats_for(date, &window, kind, now)?;
+    let (site, station) = (&target.site, &target.station);
     let same_slot = station.id == owned.booking.station_id
         && date == owned.booking.service_date
         && window == owned.booking.time_window;
@@ -174,9 +171,9 @@ pub fn reschedule_booking(
     })?;
     debug_assert_eq!(moved.id, booking_id);
     Ok(BookingDetails::build(
-        &station,
+        station,
         &moved,
-        &site,
+        site,
         &owned.donor,
         None,
     ))

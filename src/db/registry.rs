@@ -228,17 +228,34 @@ pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SiteRow
         .map(super::single)
 }
 
-/// A site with the station it belongs to, in one round trip.
-pub fn find_site_with_station(
+/// A site, its station and the station's active vehicles, in one round trip.
+pub fn find_site_with_fleet(
     conn: &mut DbConnection,
     id: i64,
-) -> QueryResult<Option<(SiteRow, StationRow)>> {
-    sites::table
+) -> QueryResult<Option<(SiteRow, StationRow, Vec<VehicleRow>)>> {
+    let rows: Vec<(SiteRow, StationRow, Option<VehicleRow>)> = sites::table
         .inner_join(stations::table)
+        .left_join(
+            vehicles::table.on(vehicles::station_id
+                .eq(stations::id)
+                .and(vehicles::active.eq(true))),
+        )
         .filter(sites::id.eq(id))
-        .select((SiteRow::as_select(), StationRow::as_select()))
-        .load(conn)
-        .map(super::single)
+        .order(vehicles::id)
+        .select((
+            SiteRow::as_select(),
+            StationRow::as_select(),
+            Option::<VehicleRow>::as_select(),
+        ))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    Ok(rows.next().map(|(site, station, first)| {
+        let fleet = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, _, v)| v))
+            .collect();
+        (site, station, fleet)
+    }))
 }
 
 pub fn insert_site(conn: &mut DbConnection, values: &SiteValues) -> QueryResult<SiteRow> {
@@ -269,15 +286,6 @@ pub fn list_vehicles(
         query = query.filter(vehicles::station_id.eq(station_id));
     }
     query
-        .order(vehicles::id)
-        .select(VehicleRow::as_select())
-        .load(conn)
-}
-
-pub fn active_vehicles(conn: &mut DbConnection, station_id: i64) -> QueryResult<Vec<VehicleRow>> {
-    vehicles::table
-        .filter(vehicles::station_id.eq(station_id))
-        .filter(vehicles::active.eq(true))
         .order(vehicles::id)
         .select(VehicleRow::as_select())
         .load(conn)
