@@ -158,16 +158,10 @@ impl Db {
             .build(Manager {
                 url: url.to_string(),
             })?;
-        let writer = match Backend::from_url(url) {
+        let backend = Backend::from_url(url);
+        let writer = match backend {
             Backend::Sqlite => {
-                let mut conn = establish(url)?;
-                // The writer never checkpoints on commit; `checkpoint_in_background` does.
-                conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
-                    .map_err(|e| DbError::Connect {
-                        url: redact_url(url),
-                        reason: e.to_string(),
-                    })?;
-                let writer = Arc::new(Mutex::new(conn));
+                let writer = Arc::new(Mutex::new(open_writer(url)?));
                 checkpoint_in_background(url, Arc::downgrade(&writer));
                 Some(writer)
             }
@@ -176,7 +170,7 @@ impl Db {
         Ok(Db {
             pool,
             writer,
-            backend: Backend::from_url(url),
+            backend,
             url: url.to_string(),
         })
     }
@@ -243,13 +237,24 @@ impl Db {
             Err(poisoned) => {
                 // A panic mid-transaction: start again from a fresh connection.
                 let mut conn = poisoned.into_inner();
-                *conn = establish(&self.url)?;
+                *conn = open_writer(&self.url)?;
                 writer.clear_poison();
                 conn
             }
         };
         work(&mut conn)
     }
+}
+
+/// SQLite's writer connection: it never checkpoints on commit, `checkpoint_in_background` does.
+fn open_writer(url: &str) -> Result<DbConnection, DbError> {
+    let mut conn = establish(url)?;
+    conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+        .map_err(|e| DbError::Connect {
+            url: redact_url(url),
+            reason: e.to_string(),
+        })?;
+    Ok(conn)
 }
 
 /// How often the WAL is copied back into the SQLite database file.
@@ -344,4 +349,83 @@ pub fn lock_key(text: &str) -> i64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_sqlite() -> (Db, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!(
+            "bloodmobile-conn-{}-{}.db",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        (Db::open(path.to_str().unwrap(), 2).unwrap(), path)
+    }
+
+    fn users(conn: &mut DbConnection) -> i64 {
+        crate::db::users::count_users(conn).unwrap()
+    }
+
+    fn add_user(conn: &mut DbConnection, name: &str) {
+        let now = chrono::Utc::now().naive_utc();
+        crate::db::users::insert_user(conn, name, "hash", now).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_transaction_leaves_nothing_behind() {
+        let (db, path) = temp_sqlite();
+        let result: Result<(), DbError> = db.write_blocking(|conn| {
+            write_transaction(conn, |conn| {
+                add_user(conn, "a");
+                Err(DbError::Connect {
+                    url: String::new(),
+                    reason: "rolled back".into(),
+                })
+            })
+        });
+        assert!(result.is_err());
+        let count = db
+            .write_blocking(|conn| Ok::<_, DbError>(users(conn)))
+            .unwrap();
+        assert_eq!(count, 0);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_panic_inside_a_transaction_does_not_wedge_the_writer() {
+        let (db, path) = temp_sqlite();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: Result<(), DbError> = db.write_blocking(|conn| {
+                write_transaction(conn, |conn| {
+                    add_user(conn, "lost");
+                    panic!("mid-transaction")
+                })
+            });
+        }));
+        assert!(panicked.is_err());
+        let count = db
+            .write_blocking(|conn| {
+                write_transaction(conn, |conn| {
+                    add_user(conn, "kept");
+                    Ok::<_, DbError>(users(conn))
+                })
+            })
+            .unwrap();
+        assert_eq!(count, 1, "the panicked transaction was rolled back");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn urls_name_their_backend_and_hide_passwords() {
+        assert_eq!(Backend::from_url("postgres://u:p@h/db"), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://h/db"), Backend::Postgres);
+        assert_eq!(Backend::from_url("bloodmobile.db"), Backend::Sqlite);
+        assert_eq!(
+            redact_url("postgres://user:secret@host:5432/db"),
+            "postgres://user:****@host:5432/db"
+        );
+        assert_eq!(redact_url("bloodmobile.db"), "bloodmobile.db");
+    }
 }
