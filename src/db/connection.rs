@@ -355,13 +355,25 @@ pub fn lock_key(text: &str) -> i64 {
 mod tests {
     use super::*;
 
-    fn temp_sqlite() -> (Db, std::path::PathBuf) {
+    /// A database file that is removed, with its WAL, when the test ends.
+    struct TempFile(String);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0));
+            }
+        }
+    }
+
+    fn temp_sqlite() -> (Db, TempFile) {
         let path = std::env::temp_dir().join(format!(
             "bloodmobile-conn-{}-{}.db",
             std::process::id(),
             rand::random::<u64>()
         ));
-        (Db::open(path.to_str().unwrap(), 2).unwrap(), path)
+        let path = path.to_string_lossy().into_owned();
+        (Db::open(&path, 2).unwrap(), TempFile(path))
     }
 
     fn users(conn: &mut DbConnection) -> i64 {
@@ -375,7 +387,7 @@ mod tests {
 
     #[test]
     fn a_failed_write_transaction_leaves_nothing_behind() {
-        let (db, path) = temp_sqlite();
+        let (db, _file) = temp_sqlite();
         let result: Result<(), DbError> = db.write_blocking(|conn| {
             write_transaction(conn, |conn| {
                 add_user(conn, "a");
@@ -390,12 +402,11 @@ mod tests {
             .write_blocking(|conn| Ok::<_, DbError>(users(conn)))
             .unwrap();
         assert_eq!(count, 0);
-        let _ = std::fs::remove_file(path);
     }
 
     #[test]
     fn a_panic_inside_a_transaction_does_not_wedge_the_writer() {
-        let (db, path) = temp_sqlite();
+        let (db, _file) = temp_sqlite();
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let _: Result<(), DbError> = db.write_blocking(|conn| {
                 write_transaction(conn, |conn| {
@@ -414,7 +425,6 @@ mod tests {
             })
             .unwrap();
         assert_eq!(count, 1, "the panicked transaction was rolled back");
-        let _ = std::fs::remove_file(path);
     }
 
     #[test]
