@@ -78,8 +78,8 @@ pub(super) fn site_context(
     site_id: i64,
     field: &'static str,
 ) -> Result<SiteContext, BookingError> {
-    let (site, station, vehicles) = registry::find_site_with_fleet(conn, site_id)?
-        .filter(|(site, _, _)| site.active)
+    let (site, station) = registry::find_site_with_station(conn, site_id)?
+        .filter(|(site, _)| site.active)
         .ok_or_else(|| BookingError::NotFound {
             what: "site",
             field,
@@ -88,7 +88,7 @@ pub(super) fn site_context(
     Ok(SiteContext {
         site,
         station: StationConfig::from_row(&station)?,
-        fleet: fleet(&vehicles),
+        fleet: fleet(&registry::active_fleet(conn, station.id)?),
     })
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::BookingError;
-use crate::db::registry::{StationRow, VehicleRow};
+use crate::db::registry::{FleetRow, StationRow};
 use crate::domain::calendar::{BookingPolicy, WindowDef};
 use crate::domain::capacity::{CapacityPolicy, FleetVehicle, day_seats};
 use crate::domain::donation::DonationKind;
@@ -94,9 +94,8 @@ impl StationConfig {
 }
 
 /// The active vehicles of a station as the capacity rule sees them.
-pub fn fleet(rows: &[VehicleRow]) -> Vec<FleetVehicle> {
+pub fn fleet(rows: &[FleetRow]) -> Vec<FleetVehicle> {
     rows.iter()
-        .filter(|v| v.active)
         .map(|v| FleetVehicle {
             beds: v.beds.max(0) as u32,
             donors_per_day: v.donors_per_day.max(0) as u32,

@@ -3,7 +3,8 @@
 //! Pure computation (no HTTP, no SQL, no I/O). The product model ([`model`]) compiles to a
 //! solver [`instance::Instance`], which is also what the Solomon benchmark builds, so one
 //! core serves both. The search ([`search`]) is SISR-style ruin-and-recreate under simulated
-//! annealing with constant-time time-window checks ([`segment`]) and a local search.
+//! annealing with constant-time time-window checks ([`segment`]) and a granular local search
+//! (or-opt, swap, 2-opt*, intra-route relocate and 2-opt) on every improving step.
 
 pub mod instance;
 pub mod local_search;

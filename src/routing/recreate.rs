@@ -4,7 +4,23 @@
 
 use crate::routing::instance::Instance;
 use crate::routing::rng::Rng;
-use crate::routing::solution::{Route, Solution};
+use crate::routing::solution::{Journal, NO_ROUTE, Route, Solution};
+
+/// With more routes than this, a client is only offered the routes of its nearest
+/// neighbours (plus an empty route), so an insertion costs O(neighbours), not O(n).
+const ALL_ROUTES_UP_TO: usize = 25;
+
+/// Neighbours whose routes are offered to a client on large instances.
+const ROUTE_NEIGHBOURS: usize = 40;
+
+/// Reusable buffers of [`recreate`].
+#[derive(Default, Debug)]
+pub struct RecreateScratch {
+    /// Per route: the client whose candidate list last included it.
+    mark: Vec<u32>,
+    /// Candidate routes of the current client.
+    candidates: Vec<usize>,
+}
 
 /// Probability of skipping an insertion position.
 pub const DEFAULT_BLINK_RATE: f64 = 0.01;
@@ -30,22 +46,38 @@ pub fn recreate(
     pending: &mut Vec<u32>,
     rng: &mut Rng,
     blink_rate: f64,
+    scratch: &mut RecreateScratch,
+    journal: &mut Journal,
 ) {
     sort_pending(inst, pending, rng);
     for &c in pending.iter() {
-        match best_placement(inst, sol, used, empty_routes, c, rng, blink_rate) {
+        candidate_routes(inst, sol, c, scratch);
+        let found = best_placement(
+            inst,
+            sol,
+            used,
+            empty_routes,
+            &scratch.candidates,
+            c,
+            rng,
+            blink_rate,
+        );
+        match found {
             Some(p) => {
                 let ri = if p.route >= sol.routes.len() {
                     let t = p.route - sol.routes.len();
                     used[t] += 1;
-                    sol.routes.push(empty_routes[t].clone());
+                    let route = journal.new_route(&empty_routes[t]);
+                    sol.routes.push(route);
                     sol.routes.len() - 1
                 } else {
+                    journal.touch(sol, p.route);
                     p.route
                 };
                 let route = &mut sol.routes[ri];
+                let tail = route.nodes.len() - (p.after + 1);
                 route.nodes.insert(p.after + 1, c);
-                route.update(inst);
+                route.refresh(inst, p.after + 1, tail);
                 sol.route_of[c as usize] = ri as u32;
             }
             None => sol.unassigned.push(c),
@@ -67,26 +99,53 @@ fn sort_pending(inst: &Instance, pending: &mut [u32], rng: &mut Rng) {
     }
 }
 
-/// Cheapest feasible position of `c`, blinking over positions at `blink_rate`.
+/// The routes `c` may join: every route on small instances, else the routes of its nearest
+/// neighbours. Either way empty routes of the solution are left to the "new route" option.
+fn candidate_routes(inst: &Instance, sol: &Solution, c: u32, scratch: &mut RecreateScratch) {
+    scratch.candidates.clear();
+    if sol.routes.len() <= ALL_ROUTES_UP_TO {
+        scratch.candidates.extend(0..sol.routes.len());
+        return;
+    }
+    if scratch.mark.len() < sol.routes.len() {
+        scratch.mark.resize(sol.routes.len(), NO_ROUTE);
+    }
+    for &v in inst.neighbours[c as usize].iter().take(ROUTE_NEIGHBOURS) {
+        let ri = sol.route_of[v as usize];
+        if ri == NO_ROUTE || scratch.mark[ri as usize] == c {
+            continue;
+        }
+        scratch.mark[ri as usize] = c;
+        scratch.candidates.push(ri as usize);
+    }
+    // Marks are per client: reset the ones we set so the next call with `c` starts clean.
+    for &ri in &scratch.candidates {
+        scratch.mark[ri] = NO_ROUTE;
+    }
+}
+
+/// Cheapest feasible position of `c` among `candidates` and new routes, blinking over
+/// positions at `blink_rate`.
+#[allow(clippy::too_many_arguments)]
 fn best_placement(
     inst: &Instance,
     sol: &Solution,
     used: &[usize],
     empty_routes: &[Route],
+    candidates: &[usize],
     c: u32,
     rng: &mut Rng,
     blink_rate: f64,
 ) -> Option<Placement> {
     let mut best: Option<Placement> = None;
     let demand = inst.demand[c as usize];
-    let routes = sol.routes.iter().chain(
-        empty_routes
-            .iter()
-            .enumerate()
-            .filter(|(t, _)| used[*t] < inst.vehicle_types[*t].count)
-            .map(|(_, r)| r),
-    );
-    for (ri, route) in routes.enumerate() {
+    let existing = candidates.iter().map(|&ri| (ri, &sol.routes[ri]));
+    let fresh = empty_routes
+        .iter()
+        .enumerate()
+        .filter(|(t, _)| used[*t] < inst.vehicle_types[*t].count)
+        .map(|(t, r)| (sol.routes.len() + t, r));
+    for (ri, route) in existing.chain(fresh) {
         let vt = &inst.vehicle_types[route.vtype];
         let Some(seg) = vt.visits[c as usize] else {
             continue;
@@ -111,14 +170,9 @@ fn best_placement(
                 continue;
             }
             if route.feasible_with(inst, p, Some(&seg), &route.bwd[p + 1]) {
-                let route_index = if is_new {
-                    sol.routes.len() + route.vtype
-                } else {
-                    ri
-                };
                 best = Some(Placement {
                     delta,
-                    route: route_index,
+                    route: ri,
                     after: p,
                 });
             }

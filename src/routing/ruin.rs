@@ -4,7 +4,7 @@
 
 use crate::routing::instance::Instance;
 use crate::routing::rng::Rng;
-use crate::routing::solution::{NO_ROUTE, Solution};
+use crate::routing::solution::{Journal, NO_ROUTE, Solution};
 
 /// Ruin parameters.
 #[derive(Clone, Copy, Debug)]
@@ -36,21 +36,24 @@ pub struct RuinScratch {
 }
 
 /// Removes strings of clients from `sol`, appending them to `removed`. Routes keep their
-/// indices (they may become empty) and their caches are updated.
+/// indices (they may become empty) and their caches are updated; `journal` records them
+/// first.
 pub fn ruin(
     inst: &Instance,
     sol: &mut Solution,
     rng: &mut Rng,
     params: &RuinParams,
     scratch: &mut RuinScratch,
+    journal: &mut Journal,
     removed: &mut Vec<u32>,
 ) {
     let served = inst.n_clients - sol.unassigned.len();
     if served == 0 || sol.routes.is_empty() {
         return;
     }
-    scratch.ruined.clear();
-    scratch.ruined.resize(sol.routes.len(), false);
+    if scratch.ruined.len() < sol.routes.len() {
+        scratch.ruined.resize(sol.routes.len(), false);
+    }
     scratch.removed_flag.resize(inst.n_clients, false);
     scratch.touched.clear();
 
@@ -111,12 +114,18 @@ pub fn ruin(
         }
     }
     for &ri in &scratch.touched {
+        journal.touch(sol, ri);
         let route = &mut sol.routes[ri];
         let flags = &scratch.removed_flag;
-        route
-            .nodes
-            .retain(|&x| (x as usize) >= inst.n_clients || !flags[x as usize]);
-        route.update(inst);
+        let cut = |x: &u32| (*x as usize) < inst.n_clients && flags[*x as usize];
+        let first = route.nodes.iter().position(cut).expect("a client was cut");
+        let last = route.nodes.iter().rposition(cut).expect("a client was cut");
+        let tail = route.nodes.len() - (last + 1);
+        route.nodes.retain(|x| !cut(x));
+        route.refresh(inst, first, tail);
+    }
+    for &ri in &scratch.touched {
+        scratch.ruined[ri] = false;
     }
     for &x in removed.iter() {
         scratch.removed_flag[x as usize] = false;

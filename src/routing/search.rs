@@ -1,15 +1,17 @@
 //! The search driver: a greedy construction, then ruin-and-recreate under simulated
-//! annealing (SISR), with local search polishing every new best solution. Ends at the time
-//! limit or the iteration limit, whichever comes first.
+//! annealing (SISR), with local search polishing the routes changed by every improving step.
+//! Each step works on the current solution in place; a [`Journal`] undoes a rejected one, so a
+//! step costs O(routes it touches), not O(n). Ends at the time limit or the iteration limit,
+//! whichever comes first.
 
 use std::time::{Duration, Instant};
 
 use crate::routing::instance::Instance;
 use crate::routing::local_search::LocalSearch;
-use crate::routing::recreate::{DEFAULT_BLINK_RATE, recreate};
+use crate::routing::recreate::{DEFAULT_BLINK_RATE, RecreateScratch, recreate};
 use crate::routing::rng::Rng;
 use crate::routing::ruin::{RuinParams, RuinScratch, ruin};
-use crate::routing::solution::{Route, Solution};
+use crate::routing::solution::{Journal, Route, Solution};
 
 /// How long and how the search runs.
 #[derive(Clone, Debug)]
@@ -37,8 +39,8 @@ impl Default for SearchParams {
             seed: 1,
             time_limit: Some(Duration::from_secs(1)),
             iterations: None,
-            start_temperature: 5.0,
-            end_temperature: 0.1,
+            start_temperature: 2.0,
+            end_temperature: 0.05,
             ruin: RuinParams::default(),
             blink_rate: DEFAULT_BLINK_RATE,
         }
@@ -63,10 +65,13 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
         .collect();
     let mut ls = LocalSearch::new(inst);
     let mut stats = SearchStats::default();
+    let mut journal = Journal::default();
+    let mut rscratch = RecreateScratch::default();
 
     let mut current = Solution::empty(inst);
     let mut used = vec![0; inst.vehicle_types.len()];
     let mut pending = std::mem::take(&mut current.unassigned);
+    journal.begin(&current, &used);
     recreate(
         inst,
         &mut current,
@@ -75,9 +80,11 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
         &mut pending,
         &mut rng,
         0.0,
+        &mut rscratch,
+        &mut journal,
     );
-    ls.improve(inst, &mut current);
-    current.compact();
+    ls.improve(inst, &mut current, None);
+    journal.drop_empty_routes(&mut current, &mut used);
     let mut current_obj = current.objective(inst);
     let mut best = current.clone();
     let mut best_obj = current_obj;
@@ -87,9 +94,8 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
     let t_start = (params.start_temperature * scale).max(1e-9);
     let t_end = (params.end_temperature * scale).clamp(1e-9, t_start);
 
-    let mut candidate = current.clone();
-    let mut cand_used = used.clone();
     let mut scratch = RuinScratch::default();
+    let mut touched: Vec<usize> = Vec::new();
     loop {
         let progress = progress(started, params, stats.iterations);
         if progress >= 1.0 {
@@ -97,47 +103,53 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
         }
         let temperature = t_start * (t_end / t_start).powf(progress);
 
-        copy_solution(&mut candidate, &current);
-        cand_used.copy_from_slice(&used);
+        // Ruin and recreate `current` in place; the journal can undo it.
+        journal.begin(&current, &used);
         pending.clear();
-        pending.append(&mut candidate.unassigned);
+        pending.append(&mut current.unassigned);
         ruin(
             inst,
-            &mut candidate,
+            &mut current,
             &mut rng,
             &params.ruin,
             &mut scratch,
+            &mut journal,
             &mut pending,
         );
         recreate(
             inst,
-            &mut candidate,
-            &mut cand_used,
+            &mut current,
+            &mut used,
             &empty_routes,
             &mut pending,
             &mut rng,
             params.blink_rate,
+            &mut rscratch,
+            &mut journal,
         );
-        drop_empty_routes(&mut candidate, &mut cand_used);
-        let mut cand_obj = candidate.objective(inst);
+        let mut cand_obj = current_obj + journal.delta(inst, &current);
         stats.iterations += 1;
 
-        if cand_obj < best_obj {
-            ls.improve(inst, &mut candidate);
-            drop_empty_routes(&mut candidate, &mut cand_used);
-            cand_obj = candidate.objective(inst);
-        }
         // Simulated-annealing acceptance: worse by d is kept with probability exp(-d/T).
         let threshold = current_obj as f64 - temperature * rng.unit().max(1e-300).ln();
-        if (cand_obj as f64) < threshold {
-            std::mem::swap(&mut current, &mut candidate);
-            std::mem::swap(&mut used, &mut cand_used);
+        if cand_obj < current_obj {
+            // An improving step is always kept; polish the routes it changed first (measured
+            // on Solomon: better at equal time than twice as many unpolished steps).
+            journal.touched_routes(&current, &mut touched);
+            ls.improve(inst, &mut current, Some(&touched));
+            journal.drop_empty_routes(&mut current, &mut used);
+            cand_obj = current.objective(inst);
             current_obj = cand_obj;
-            if current_obj < best_obj {
-                best_obj = current_obj;
+            if cand_obj < best_obj {
+                best_obj = cand_obj;
                 copy_solution(&mut best, &current);
                 stats.improvements += 1;
             }
+        } else if (cand_obj as f64) < threshold {
+            journal.drop_empty_routes(&mut current, &mut used);
+            current_obj = cand_obj;
+        } else {
+            journal.rollback(&mut current, &mut used);
         }
     }
     best.compact();
@@ -170,15 +182,4 @@ fn copy_solution(to: &mut Solution, from: &Solution) {
     }
     to.unassigned.clone_from(&from.unassigned);
     to.route_of.clone_from(&from.route_of);
-}
-
-/// Removes routes left empty, keeping `used` and `route_of` consistent.
-fn drop_empty_routes(sol: &mut Solution, used: &mut [usize]) {
-    if sol.routes.iter().all(|r| !r.is_empty()) {
-        return;
-    }
-    for r in sol.routes.iter().filter(|r| r.is_empty()) {
-        used[r.vtype] -= 1;
-    }
-    sol.compact();
 }
