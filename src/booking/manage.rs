@@ -101,7 +101,7 @@ fn stored_answers(donor: &DonorRow) -> Result<DonorAnswers, BookingError> {
     })
 }
 
-/// Serialises changes of one booking (taken after the donor's lock, before the slot's).
+/// Serialises changes of one booking (taken before the slot's lock).
 fn lock_booking(conn: &mut DbConnection, reference: &str) -> diesel::QueryResult<()> {
     lock(conn, lock_key(&format!("booking:{reference}")))
 }
@@ -140,7 +140,6 @@ pub fn reschedule_booking(
             date,
         )?;
     }
-    let booking_id = owned.booking.id;
     let moved = write_transaction(conn, |conn| {
         lock_booking(conn, &owned.booking.reference)?;
         lock(conn, slot_lock(station.id, date, &window))?;
@@ -169,7 +168,6 @@ pub fn reschedule_booking(
             stored_instant(now),
         )?)
     })?;
-    debug_assert_eq!(moved.id, booking_id);
     Ok(BookingDetails::build(
         station,
         &moved,
