@@ -264,20 +264,14 @@ async fn refuses_invalid_registry_data_by_field(app: &TestApp) {
         ),
         ("colour", "invalid_field", json!({"colour": "red"})),
     ];
-    for (field, code, change) in station_cases {
-        let mut body = station_body();
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let error = expect_error(
-            app.dispatcher(Method::POST, "/api/v1/stations", Some(&token), Some(&body))
-                .await,
-            400,
-            code,
-        )
-        .await;
-        assert_eq!(error["field"], field, "{body}: {error}");
-    }
+    expect_field_errors(
+        app,
+        &token,
+        "/api/v1/stations",
+        station_body(),
+        station_cases,
+    )
+    .await;
     let mut missing = station_body();
     missing.as_object_mut().unwrap().remove("time_zone");
     let error = expect_error(
@@ -340,20 +334,7 @@ async fn refuses_invalid_registry_data_by_field(app: &TestApp) {
         ),
         ("lat", "invalid_field", json!({"lat": "north"})),
     ];
-    for (field, code, change) in site_cases {
-        let mut body = site_body(station);
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let error = expect_error(
-            app.dispatcher(Method::POST, "/api/v1/sites", Some(&token), Some(&body))
-                .await,
-            400,
-            code,
-        )
-        .await;
-        assert_eq!(error["field"], field, "{body}: {error}");
-    }
+    expect_field_errors(app, &token, "/api/v1/sites", site_body(station), site_cases).await;
     let error = expect_error(
         app.dispatcher(
             Method::POST,
@@ -391,20 +372,14 @@ async fn refuses_invalid_registry_data_by_field(app: &TestApp) {
         ("name", "invalid_length", json!({"name": " "})),
         ("plate", "invalid_length", json!({"plate": "X".repeat(21)})),
     ];
-    for (field, code, change) in vehicle_cases {
-        let mut body = vehicle_body(station);
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let error = expect_error(
-            app.dispatcher(Method::POST, "/api/v1/vehicles", Some(&token), Some(&body))
-                .await,
-            400,
-            code,
-        )
-        .await;
-        assert_eq!(error["field"], field, "{body}: {error}");
-    }
+    expect_field_errors(
+        app,
+        &token,
+        "/api/v1/vehicles",
+        vehicle_body(station),
+        vehicle_cases,
+    )
+    .await;
     expect_error(
         app.dispatcher(
             Method::PATCH,
@@ -651,5 +626,29 @@ async fn site_search_filters_and_escapes(app: &TestApp) {
     let item = &page["items"][0];
     for key in ["id", "name", "kind", "district", "lat", "lon"] {
         assert!(!item[key].is_null(), "{key} in {item}");
+    }
+}
+
+/// POSTs `base` changed by each case's fields and expects a 400 with the case's code and field.
+async fn expect_field_errors(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    base: Value,
+    cases: Vec<(&str, &str, Value)>,
+) {
+    for (field, code, change) in cases {
+        let mut body = base.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let error = expect_error(
+            app.dispatcher(Method::POST, path, Some(token), Some(&body))
+                .await,
+            400,
+            code,
+        )
+        .await;
+        assert_eq!(error["field"], field, "{body}: {error}");
     }
 }
