@@ -1,6 +1,6 @@
 //! Connections, the pool, migrations and the write transaction that keeps capacity exact.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sql_types::BigInt;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::writer::SqliteWriter;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -135,11 +137,9 @@ impl ManageConnection for Manager {
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
-    /// SQLite only: every write transaction of this process runs on this one connection.
-    /// SQLite admits one writer at a time anyway; queueing writers on a mutex wakes the next
-    /// one as soon as the lock is free (SQLite's busy handler sleeps and retries), and a
-    /// connection that alone writes keeps its page cache, which another writer would void.
-    writer: Option<Arc<Mutex<DbConnection>>>,
+    /// SQLite only: every write of this process runs on this one connection, in batches
+    /// committed together (see `writer.rs`).
+    writer: Option<Arc<SqliteWriter>>,
     backend: Backend,
     url: String,
 }
@@ -161,7 +161,7 @@ impl Db {
         let backend = Backend::from_url(url);
         let writer = match backend {
             Backend::Sqlite => {
-                let writer = Arc::new(Mutex::new(open_writer(url)?));
+                let writer = Arc::new(SqliteWriter::new(url, open_writer(url)?));
                 checkpoint_in_background(url, Arc::downgrade(&writer));
                 Some(writer)
             }
@@ -225,29 +225,22 @@ impl Db {
     /// `write` for code already off the async executor (the command line, the demo loader).
     pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        E: From<DbError>,
-        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
-        let Some(writer) = &self.writer else {
-            let mut conn = self.pool.get().map_err(DbError::from)?;
-            return work(&mut conn);
-        };
-        let mut conn = match writer.lock() {
-            Ok(conn) => conn,
-            Err(poisoned) => {
-                // A panic mid-transaction: start again from a fresh connection.
-                let mut conn = poisoned.into_inner();
-                *conn = open_writer(&self.url)?;
-                writer.clear_poison();
-                conn
+        match &self.writer {
+            Some(writer) => writer.run(work),
+            None => {
+                let mut conn = self.pool.get().map_err(DbError::from)?;
+                work(&mut conn)
             }
-        };
-        work(&mut conn)
+        }
     }
 }
 
 /// SQLite's writer connection: it never checkpoints on commit, `checkpoint_in_background` does.
-fn open_writer(url: &str) -> Result<DbConnection, DbError> {
+pub(super) fn open_writer(url: &str) -> Result<DbConnection, DbError> {
     let mut conn = establish(url)?;
     conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
         .map_err(|e| DbError::Connect {
@@ -263,7 +256,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// Copies SQLite's write-ahead log into the database file from a thread of its own, so that the
 /// copy and its fsync are not paid inside some booking's commit. A PASSIVE checkpoint never
 /// blocks writers. The thread ends with the last handle on the writer.
-fn checkpoint_in_background(url: &str, writer: Weak<Mutex<DbConnection>>) {
+fn checkpoint_in_background(url: &str, writer: Weak<SqliteWriter>) {
     let url = url.to_string();
     let spawned = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
@@ -302,13 +295,17 @@ where
     E: From<diesel::result::Error>,
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
 {
+    let in_batch = matches!(
+        <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth(),
+        Ok(Some(_))
+    );
     match conn {
-        DbConnection::Sqlite(inner) => {
+        // Inside SQLite's write batch this is a savepoint of the batch's transaction.
+        DbConnection::Sqlite(inner) if !in_batch => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
         }
-        DbConnection::Postgresql(_) => {
-            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?
-        }
+        _ => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
     }
     let result = work(conn);
     match result {
@@ -425,6 +422,38 @@ mod tests {
             })
             .unwrap();
         assert_eq!(count, 1, "the panicked transaction was rolled back");
+    }
+
+    #[test]
+    fn concurrent_writes_commit_together_and_a_failed_one_leaves_no_trace() {
+        let (db, _file) = temp_sqlite();
+        let threads: Vec<_> = (0..32)
+            .map(|n| {
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    db.write_blocking(move |conn| {
+                        write_transaction(conn, |conn| {
+                            add_user(conn, &format!("user{n}"));
+                            if n % 4 == 0 {
+                                return Err(DbError::Connect {
+                                    url: String::new(),
+                                    reason: "refused".into(),
+                                });
+                            }
+                            Ok(())
+                        })
+                    })
+                })
+            })
+            .collect();
+        let results: Vec<Result<(), DbError>> =
+            threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 24);
+        // Seen from another connection: the batches were committed, the refused ones undone.
+        let mut reader = db.get().unwrap();
+        assert_eq!(users(&mut reader), 24);
+        let refused = crate::db::users::find_user(&mut reader, "user4").unwrap();
+        assert!(refused.is_none());
     }
 
     #[test]

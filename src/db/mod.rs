@@ -9,6 +9,7 @@ pub mod donors;
 pub mod idempotency;
 pub mod registry;
 pub mod users;
+mod writer;
 
 pub use connection::{Backend, Db, DbConnection, DbError, lock, lock_key, write_transaction};
 
