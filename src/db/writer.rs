@@ -104,12 +104,14 @@ impl SqliteWriter {
                 continue;
             }
             match catch_unwind(AssertUnwindSafe(|| job(conn))) {
-                Ok((true, deliver)) => {
-                    if Manager::commit_transaction(conn).is_err() {
+                Ok((true, deliver)) => match Manager::commit_transaction(conn) {
+                    Ok(()) => delivered.push(deliver),
+                    // Its savepoint could not be released: undo it and report the failure.
+                    Err(e) => {
                         let _ = Manager::rollback_transaction(conn);
+                        delivered.push(Box::new(move |_| deliver(Err(DbError::Query(e)))));
                     }
-                    delivered.push(deliver);
-                }
+                },
                 Ok((false, deliver)) => {
                     let _ = Manager::rollback_transaction(conn);
                     delivered.push(deliver);
