@@ -15,11 +15,10 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use bloodmobile::api::AppState;
-use bloodmobile::api::stations::default_station;
-use bloodmobile::booking::kinds_to_text;
 use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
 use bloodmobile::db::{Db, stored_instant};
 use bloodmobile::domain::donation::DonationKind;
+use bloodmobile::station::{kinds_to_text, new_station_values};
 use chrono::{Days, NaiveDate, NaiveTime, Utc};
 use futures::StreamExt;
 
@@ -61,13 +60,22 @@ fn options() -> Options {
 
 /// A station whose fleet has room for every request: 12 large vehicles, 28 bookable days.
 fn seed(db: &Db) -> (i64, Vec<NaiveDate>) {
-    let mut conn = db.get().expect("connection");
+    db.write_blocking(|conn| Ok::<_, bloodmobile::db::DbError>(seed_in(conn)))
+        .expect("seed")
+}
+
+fn seed_in(conn: &mut bloodmobile::db::DbConnection) -> (i64, Vec<NaiveDate>) {
     let now = Utc::now();
-    let mut station = default_station("压测血站", "Asia/Shanghai", "车场", "沙市区", 30.32, 112.25);
+    let depot = bloodmobile::routing::GeoPoint {
+        lat: 30.32,
+        lon: 112.25,
+    };
+    let at = bloodmobile::db::stored_instant(now);
+    let mut station = new_station_values("压测血站", "Asia/Shanghai", "车场", "沙市区", depot, at);
     station.name = format!("压测血站 {}", now.timestamp_micros());
-    let station = registry::insert_station(&mut conn, &station).expect("station");
+    let station = registry::insert_station(conn, &station).expect("station");
     let site = registry::insert_site(
-        &mut conn,
+        conn,
         &SiteValues {
             station_id: station.id,
             kind: "community".into(),
@@ -86,7 +94,7 @@ fn seed(db: &Db) -> (i64, Vec<NaiveDate>) {
     .expect("site");
     for n in 0..12 {
         registry::insert_vehicle(
-            &mut conn,
+            conn,
             &VehicleValues {
                 station_id: station.id,
                 name: format!("压测车{n}"),

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::api::{AppState, auth};
+use crate::accounts;
+use crate::api::AppState;
 use crate::bench::BenchCommand;
 use crate::config::{DEFAULT_DATABASE_URL, ServeSettings};
 use crate::db::{Db, connection};
@@ -95,12 +96,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
+            accounts::check_new_account(&username, password)?;
+            let hash = accounts::hash_password(password);
             let db = Db::open(&cli.database_url, 1)?;
-            let mut conn = db.get()?;
-            auth::add_user(&mut conn, &username, password).map_err(|e| {
-                anyhow::anyhow!("{}: {}", e.field.as_deref().unwrap_or("user"), e.message)
+            db.write_blocking(move |conn| {
+                accounts::add_user(conn, &username, &hash, chrono::Utc::now())
             })?;
-            println!("dispatcher {username} created");
+            println!("dispatcher account created");
             Ok(())
         }
         Command::Bench(command) => crate::bench::run(command),

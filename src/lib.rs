@@ -3,6 +3,7 @@
 //! Donors book a community or village on a day and half-day window; the planner turns a day's
 //! bookings into bloodmobile routes; dispatchers adjust and publish them.
 
+pub mod accounts;
 pub mod api;
 pub mod bench;
 pub mod booking;
@@ -11,5 +12,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod registry;
 pub mod routing;
 pub mod startup;
+pub mod station;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use bloodmobile::bench::checker::check;
 use bloodmobile::bench::solomon::{Convention, SolomonInstance, SolomonNode};
+use bloodmobile::domain::capacity::CapacityPolicy;
 use bloodmobile::routing::search::{SearchParams, solve};
 use bloodmobile::routing::{
     DayProblem, DonationKind, GeoPoint, KindCounts, PlanOptions, ServiceTimes, Stop, TravelMatrix,
@@ -127,7 +128,7 @@ fn random_day(seed: u64, stops: usize, vehicles: usize) -> DayProblem {
         stops,
         vehicles,
         matrix: TravelMatrix::great_circle(&points, 1.3, 35.0),
-        service: ServiceTimes::default(),
+        service: ServiceTimes::from(&CapacityPolicy::default()),
         processing_limit_s: if rng.chance(0.7) {
             Some((3 + rng.below(4) as i64) * hour)
         } else {

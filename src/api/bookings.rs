@@ -16,6 +16,7 @@ use crate::booking::{
     hash_secret,
 };
 use crate::domain::FieldError;
+use crate::domain::calendar::check_window_name;
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
 use crate::domain::eligibility::{PastDonation, Vaccination, VaccineType};
@@ -97,17 +98,6 @@ fn check_past(field: &str, date: NaiveDate, today: NaiveDate) -> Result<(), Fiel
             field,
             "invalid_date",
             format!("must be between {earliest} and today"),
-        ));
-    }
-    Ok(())
-}
-
-pub fn check_window_name(window: &str) -> Result<(), FieldError> {
-    if window.is_empty() || window.len() > 32 {
-        return Err(FieldError::new(
-            "window",
-            "invalid_window",
-            "1-32 characters",
         ));
     }
     Ok(())

@@ -7,10 +7,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::accounts::AccountError;
 use crate::booking::BookingError;
 use crate::db::DbError;
 use crate::domain::FieldError;
 use crate::domain::calendar::CalendarError;
+use crate::registry::RegistryError;
 
 /// The error body every endpoint uses.
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,6 +40,7 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub extra: Map<String, Value>,
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -48,6 +51,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             extra: Map::new(),
+            retry_after: None,
         }
     }
 
@@ -72,6 +76,12 @@ impl ApiError {
             format!("{what} {id} does not exist"),
         )
         .with_field(field)
+    }
+
+    /// Tells the client when to try again (`Retry-After`, seconds).
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn internal() -> ApiError {
@@ -101,7 +111,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code.clone(),
                 message: self.message.clone(),
@@ -146,13 +160,14 @@ impl From<DbError> for ApiError {
                     "a referenced record does not exist or is still in use",
                 )
             }
-            DbError::Pool(_) => {
-                tracing::warn!(error = %e, "database pool exhausted");
+            DbError::Pool(_) | DbError::WriteBatch(_) => {
+                tracing::warn!(error = %e, "database unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "the database is busy; try again",
                 )
+                .with_retry_after(1)
             }
             other => {
                 tracing::error!(error = %other, "database error");
@@ -165,6 +180,29 @@ impl From<DbError> for ApiError {
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
         ApiError::from(DbError::Query(e))
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> ApiError {
+        match e {
+            RegistryError::Invalid(fe) => fe.into(),
+            RegistryError::NotFound { what, field, id } => ApiError::not_found(what, field, id),
+            RegistryError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> ApiError {
+        match e {
+            AccountError::Invalid(fe) => fe.into(),
+            AccountError::UsernameTaken(_) => {
+                ApiError::new(StatusCode::CONFLICT, "username_taken", e.to_string())
+                    .with_field("username")
+            }
+            AccountError::Db(e) => e.into(),
+        }
     }
 }
 

@@ -7,7 +7,6 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod openapi;
-mod registry_fields;
 pub mod sites;
 pub mod stations;
 pub mod vehicles;

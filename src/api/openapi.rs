@@ -21,7 +21,7 @@ use crate::booking;
     components(schemas(
         error::ErrorBody, error::ErrorDetail,
         booking::BookingDetails, booking::SiteSummary, booking::DayAvailability, booking::WindowAvailability,
-        booking::WindowSpec,
+        crate::station::WindowSpec,
     )),
     modifiers(&BearerSchemes, &ApiPrefix)
 )]

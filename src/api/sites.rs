@@ -9,11 +9,10 @@ use super::AppState;
 use super::auth::Dispatcher;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
-use super::registry_fields::{check_coordinates, check_text, ensure_station, optional_text};
 use crate::booking::{self, DayAvailability};
-use crate::db::registry::{self, SiteFilter, SiteRow, SiteValues};
-use crate::db::stored_instant;
-use crate::domain::donor::PhoneNumber;
+use crate::db::registry::{self, SiteFilter, SiteRow};
+use crate::registry::fields::check_text;
+use crate::registry::sites::{self, SiteFields, check_kind};
 
 /// A community (社区) or village (村) the bloodmobile can visit.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -74,8 +73,6 @@ pub struct SitePage {
     pub offset: i64,
 }
 
-const SITE_KINDS: [&str; 2] = ["community", "village"];
-
 /// Lists and searches active sites.
 #[utoipa::path(
     operation_id = "list_sites", tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
@@ -107,14 +104,8 @@ pub async fn list(
     if let Some(district) = &query.district {
         check_text("district", district, 0, 64)?;
     }
-    if let Some(kind) = &query.kind
-        && !SITE_KINDS.contains(&kind.as_str())
-    {
-        return Err(ApiError::bad_request(
-            "invalid_kind",
-            "kind",
-            "community or village",
-        ));
+    if let Some(kind) = &query.kind {
+        check_kind(kind)?;
     }
     let filter = SiteFilter {
         q: query.q.map(|q| q.trim().to_string()),
@@ -193,97 +184,11 @@ pub async fn availability(
     Ok(HttpResponse::Ok().json(Availability { site_id, days }))
 }
 
-/// A site as a dispatcher enters it. On PATCH every field is optional.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SiteBody {
-    pub station_id: Option<i64>,
-    pub kind: Option<String>,
-    pub district: Option<String>,
-    pub township: Option<String>,
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
-    pub active: Option<bool>,
-}
-
-impl SiteBody {
-    /// Applies the given fields over `base` (empty for a new site) and validates the result.
-    fn merge(self, base: Option<&SiteRow>) -> Result<SiteValues, ApiError> {
-        let required = |value: Option<String>, old: Option<&String>, field: &str| {
-            value
-                .or_else(|| old.cloned())
-                .map(|v| v.trim().to_string())
-                .ok_or_else(|| ApiError::bad_request("required", field, "is required"))
-        };
-        let kind = required(self.kind, base.map(|b| &b.kind), "kind")?;
-        if !SITE_KINDS.contains(&kind.as_str()) {
-            return Err(ApiError::bad_request(
-                "invalid_kind",
-                "kind",
-                "community or village",
-            ));
-        }
-        let values = SiteValues {
-            station_id: self
-                .station_id
-                .or(base.map(|b| b.station_id))
-                .ok_or_else(|| ApiError::bad_request("required", "station_id", "is required"))?,
-            kind,
-            district: required(self.district, base.map(|b| &b.district), "district")?,
-            township: required(self.township, base.map(|b| &b.township), "township")?,
-            name: required(self.name, base.map(|b| &b.name), "name")?,
-            address: required(self.address, base.map(|b| &b.address), "address")?,
-            lat: self
-                .lat
-                .or(base.map(|b| b.lat))
-                .ok_or_else(|| ApiError::bad_request("required", "lat", "is required"))?,
-            lon: self
-                .lon
-                .or(base.map(|b| b.lon))
-                .ok_or_else(|| ApiError::bad_request("required", "lon", "is required"))?,
-            contact_name: optional_text(
-                self.contact_name,
-                base.and_then(|b| b.contact_name.clone()),
-            ),
-            contact_phone: optional_text(
-                self.contact_phone,
-                base.and_then(|b| b.contact_phone.clone()),
-            ),
-            active: self.active.or(base.map(|b| b.active)).unwrap_or(true),
-            updated_at: stored_instant(Utc::now()),
-        };
-        check_text("district", &values.district, 1, 64)?;
-        check_text("township", &values.township, 1, 64)?;
-        check_text("name", &values.name, 1, 100)?;
-        check_text("address", &values.address, 1, 200)?;
-        check_coordinates(values.lat, values.lon)?;
-        if let Some(name) = &values.contact_name {
-            check_text("contact_name", name, 1, 64)?;
-        }
-        let contact_phone = match &values.contact_phone {
-            Some(phone) => Some(
-                PhoneNumber::parse(phone, "contact_phone")?
-                    .as_str()
-                    .to_string(),
-            ),
-            None => None,
-        };
-        Ok(SiteValues {
-            contact_phone,
-            ..values
-        })
-    }
-}
-
 /// Adds a site.
 #[utoipa::path(
     operation_id = "create_site",
     tag = "registry",
-    request_body = SiteBody,
+    request_body = SiteFields,
     security(("bearer" = [])),
     responses((status = 201, body = Site), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
@@ -291,15 +196,12 @@ impl SiteBody {
 pub async fn create(
     state: web::Data<AppState>,
     _: Dispatcher,
-    body: ValidJson<SiteBody>,
+    body: ValidJson<SiteFields>,
 ) -> Result<HttpResponse, ApiError> {
-    let values = body.value.merge(None)?;
+    let fields = body.value;
     let row = state
         .db
-        .run(move |conn| {
-            ensure_station(conn, values.station_id)?;
-            registry::insert_site(conn, &values).map_err(ApiError::from)
-        })
+        .write(move |conn| sites::create(conn, fields, Utc::now()).map_err(ApiError::from))
         .await?;
     Ok(HttpResponse::Created().json(Site::from(row)))
 }
@@ -309,7 +211,7 @@ pub async fn create(
     operation_id = "update_site",
     tag = "registry",
     params(("id" = i64, Path)),
-    request_body = SiteBody,
+    request_body = SiteFields,
     security(("bearer" = [])),
     responses((status = 200, body = Site), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
@@ -318,20 +220,13 @@ pub async fn update(
     state: web::Data<AppState>,
     _: Dispatcher,
     path: web::Path<i64>,
-    body: ValidJson<SiteBody>,
+    body: ValidJson<SiteFields>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let body = body.value;
+    let fields = body.value;
     let row = state
         .db
-        .run(move |conn| {
-            let current = registry::find_site(conn, id)?
-                .ok_or_else(|| ApiError::not_found("site", "id", id))?;
-            let values = body.merge(Some(&current))?;
-            ensure_station(conn, values.station_id)?;
-            registry::update_site(conn, id, &values)?
-                .ok_or_else(|| ApiError::not_found("site", "id", id))
-        })
+        .write(move |conn| sites::update(conn, id, fields, Utc::now()).map_err(ApiError::from))
         .await?;
     Ok(HttpResponse::Ok().json(Site::from(row)))
 }

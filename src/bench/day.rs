@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::domain::capacity::CapacityPolicy;
 use crate::routing::rng::Rng;
 use crate::routing::{
     DayPlan, DayProblem, DonationKind, GeoPoint, KindCounts, PlanOptions, ServiceTimes, Stop,
@@ -95,7 +96,7 @@ pub fn synthetic_day(stops: usize, vehicles: usize, seed: u64) -> DayProblem {
         stops: stop_list,
         vehicles: fleet,
         matrix: TravelMatrix::great_circle(&points, 1.3, 40.0),
-        service: ServiceTimes::default(),
+        service: ServiceTimes::from(&CapacityPolicy::default()),
         processing_limit_s: Some(6 * HOUR),
     }
 }

@@ -11,6 +11,7 @@ use super::create::site_context;
 use crate::db::DbConnection;
 use crate::db::bookings;
 use crate::domain::FieldError;
+use crate::domain::donation::{DonationKind, KindCounts};
 
 /// One window of one day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -21,8 +22,11 @@ pub struct WindowAvailability {
     pub start: DateTime<FixedOffset>,
     #[schema(value_type = String, format = DateTime)]
     pub end: DateTime<FixedOffset>,
-    /// Seats a new booking can still take now (0 when the window is not open for booking).
+    /// Whole-blood seats a new booking can still take now (0 when the window is not open).
     pub seats_left: u32,
+    /// Donors of each kind the window can still take now (apheresis takes longer, and only
+    /// some bloodmobiles collect it).
+    pub seats_left_by_kind: KindCounts,
     /// Seats the active fleet offers in this window.
     pub capacity: u32,
     /// Whether the window can be booked now (inside the horizon, before the cut-off).
@@ -64,11 +68,8 @@ pub fn site_availability(
         return Err(FieldError::new("to", "invalid_range", message).into());
     }
     let seats = station.seats_per_window(&context.fleet);
-    let taken: HashMap<(NaiveDate, String), i64> =
-        bookings::counts_by_slot(conn, station.id, from, to)?
-            .into_iter()
-            .map(|(date, window, count)| ((date, window), count))
-            .collect();
+    let booked: HashMap<(NaiveDate, String), KindCounts> =
+        bookings::booked_by_slot(conn, station.id, from, to)?;
     let days = from.iter_days().take_while(|d| *d <= to);
     Ok(days
         .map(|date| DayAvailability {
@@ -78,22 +79,30 @@ pub fn site_availability(
                 .windows
                 .iter()
                 .zip(&seats)
-                .map(|(window, &capacity)| {
+                .enumerate()
+                .map(|(index, (window, &capacity))| {
                     let (start, end) = station.booking.window_interval(date, window);
-                    let used = taken
+                    let used = booked
                         .get(&(date, window.name.clone()))
                         .copied()
-                        .unwrap_or(0);
-                    let left = u32::try_from((i64::from(capacity) - used).max(0)).unwrap_or(0);
+                        .unwrap_or_default();
                     let closed = station
                         .booking
                         .check_bookable(now, date, &window.name)
                         .err();
+                    let mut left = KindCounts::default();
+                    if closed.is_none() {
+                        for kind in DonationKind::ALL {
+                            *left.get_mut(kind) =
+                                station.seats_left(&context.fleet, index, &used, kind);
+                        }
+                    }
                     WindowAvailability {
                         window: window.name.clone(),
                         start: start.fixed_offset(),
                         end: end.fixed_offset(),
-                        seats_left: if closed.is_some() { 0 } else { left },
+                        seats_left: left.whole_blood,
+                        seats_left_by_kind: left,
                         capacity,
                         open: closed.is_none(),
                         closed_reason: closed.map(|e| e.code()),

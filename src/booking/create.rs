@@ -6,8 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use diesel::result::DatabaseErrorKind;
 use rand::Rng;
 
-use super::station::fleet;
-use super::{BookingDetails, BookingError, StationConfig, hash_secret, new_secret};
+use super::{BookingDetails, BookingError, hash_secret, new_secret};
 use crate::db::bookings::{self, CONFIRMED, NewBooking};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
@@ -18,6 +17,7 @@ use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
 use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
 use crate::domain::reference::booking_reference;
+use crate::station::{Station, fleet};
 
 /// The rules in force: GB 18467-2011 with its dated amendments.
 static RULES: LazyLock<RuleBook> = LazyLock::new(RuleBook::gb18467_2011);
@@ -68,7 +68,7 @@ pub struct IdempotencyKey {
 /// A site with what booking it depends on: its station's rules and active fleet.
 pub(super) struct SiteContext {
     pub site: SiteRow,
-    pub station: StationConfig,
+    pub station: Station,
     pub fleet: Vec<FleetVehicle>,
 }
 
@@ -87,32 +87,47 @@ pub(super) fn site_context(
         })?;
     Ok(SiteContext {
         site,
-        station: StationConfig::from_row(&station)?,
+        station: Station::from_row(&station)?,
         fleet: fleet(&registry::active_fleet(conn, station.id)?),
     })
 }
 
 impl SiteContext {
-    /// Checks the slot exists, is open now and the fleet collects the kind; returns the seats
-    /// the fleet offers in it.
-    pub fn seats_for(
+    /// Checks the slot exists, is open now and the fleet collects the kind; returns the
+    /// window's index.
+    pub fn check_slot(
         &self,
         date: NaiveDate,
         window: &str,
         kind: DonationKind,
         now: DateTime<Utc>,
-    ) -> Result<u32, BookingError> {
+    ) -> Result<usize, BookingError> {
         self.station.booking.check_bookable(now, date, window)?;
         if !kind_offered(&self.fleet, kind) {
             return Err(BookingError::KindNotOffered {
                 kind: kind.as_str(),
             });
         }
-        let index = self
+        Ok(self
             .station
             .window_index(window)
-            .expect("window checked by check_bookable");
-        Ok(self.station.seats_per_window(&self.fleet)[index])
+            .expect("window checked by check_bookable"))
+    }
+
+    /// Whether one more donor of `kind` fits the slot (take the slot's lock first).
+    pub fn has_seat(
+        &self,
+        conn: &mut DbConnection,
+        date: NaiveDate,
+        window_index: usize,
+        kind: DonationKind,
+    ) -> Result<bool, BookingError> {
+        let window = &self.station.booking.windows[window_index].name;
+        let booked = bookings::booked_in_slot(conn, self.station.id, date, window)?;
+        Ok(self
+            .station
+            .seats_left(&self.fleet, window_index, &booked, kind)
+            > 0)
     }
 }
 
@@ -254,7 +269,7 @@ fn book_once(
         // break them fails and is reported as `AlreadyBooked`.
         let phone = request.donor.phone.as_str();
         let context = site_context(conn, request.site_id, "site_id")?;
-        let seats = context.seats_for(request.date, &request.window, request.kind, now)?;
+        let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
         let (site, station) = (&context.site, &context.station);
         let stored = donors::find_by_phone(conn, phone)?;
         check_eligibility(
@@ -265,8 +280,7 @@ fn book_once(
             request.date,
         )?;
         lock(conn, slot_lock(station.id, request.date, &request.window))?;
-        let taken = bookings::count_in_slot(conn, station.id, request.date, &request.window)?;
-        if taken >= i64::from(seats) {
+        if !context.has_seat(conn, request.date, window_index, request.kind)? {
             return Err(BookingError::Full {
                 date: request.date,
                 window: request.window.clone(),

@@ -40,6 +40,12 @@ pub enum BookingError {
     Db(#[from] DbError),
 }
 
+impl From<crate::station::CorruptStation> for BookingError {
+    fn from(e: crate::station::CorruptStation) -> Self {
+        BookingError::Internal(e.to_string())
+    }
+}
+
 impl From<diesel::result::Error> for BookingError {
     fn from(e: diesel::result::Error) -> Self {
         BookingError::Db(DbError::Query(e))

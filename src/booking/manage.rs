@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::create::{check_eligibility, site_context, slot_lock};
-use super::{BookingDetails, BookingError, StationConfig, hash_secret};
+use super::{BookingDetails, BookingError, hash_secret};
 use crate::db::bookings::{self, BookingRow, CONFIRMED, Slot};
 use crate::db::donors::{self, DonorRow};
 use crate::db::registry::{self, SiteRow};
@@ -11,6 +11,7 @@ use crate::db::{DbConnection, lock, lock_key, stored_instant, write_transaction}
 use crate::domain::donation::{DonationKind, Sex};
 use crate::domain::donor::{DonorName, PhoneNumber};
 use crate::domain::reference::normalise_reference;
+use crate::station::Station;
 
 use super::DonorAnswers;
 
@@ -26,7 +27,7 @@ struct Owned {
     booking: BookingRow,
     site: SiteRow,
     donor: DonorRow,
-    station: StationConfig,
+    station: Station,
 }
 
 impl Owned {
@@ -55,7 +56,7 @@ fn load_owned(
     let station_row = registry::find_station(conn, booking.station_id)?.ok_or_else(not_found)?;
     let donor = donors::find(conn, booking.donor_id)?;
     Ok(Owned {
-        station: StationConfig::from_row(&station_row)?,
+        station: Station::from_row(&station_row)?,
         booking,
         site,
         donor,
@@ -125,7 +126,7 @@ pub fn reschedule_booking(
     let kind = DonationKind::parse(&owned.booking.kind).ok_or_else(|| {
         BookingError::Internal(format!("booking {}: unknown kind", owned.booking.reference))
     })?;
-    let seats = target.seats_for(date, &window, kind, now)?;
+    let window_index = target.check_slot(date, &window, kind, now)?;
     let (site, station) = (&target.site, &target.station);
     let same_slot = station.id == owned.booking.station_id
         && date == owned.booking.service_date
@@ -147,9 +148,7 @@ pub fn reschedule_booking(
         let current = bookings::find_by_reference(conn, &owned.booking.reference)?
             .filter(|b| b.status == CONFIRMED)
             .ok_or(BookingError::Cancelled)?;
-        if !same_slot
-            && bookings::count_in_slot(conn, station.id, date, &window)? >= i64::from(seats)
-        {
+        if !same_slot && !target.has_seat(conn, date, window_index, kind)? {
             return Err(BookingError::Full {
                 date,
                 window: window.clone(),

@@ -6,7 +6,6 @@ mod create;
 mod error;
 mod manage;
 mod secrets;
-pub mod station;
 mod view;
 
 pub use availability::{DayAvailability, WindowAvailability, site_availability};
@@ -14,5 +13,4 @@ pub use create::{BookingRequest, Created, DonorAnswers, IdempotencyKey, create_b
 pub use error::BookingError;
 pub use manage::{Change, cancel_booking, find_for_owner, reschedule_booking};
 pub use secrets::{hash_secret, new_secret};
-pub use station::{StationConfig, WindowSpec, kinds_to_text, windows_from_json, windows_to_json};
 pub use view::{BookingDetails, SiteSummary};

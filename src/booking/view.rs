@@ -5,10 +5,10 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::StationConfig;
 use crate::db::bookings::BookingRow;
 use crate::db::donors::DonorRow;
 use crate::db::registry::SiteRow;
+use crate::station::Station;
 
 /// The site of a booking, enough to find the bloodmobile.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -71,7 +71,7 @@ pub fn local_instant(tz: Tz, at: NaiveDateTime) -> DateTime<FixedOffset> {
 
 impl BookingDetails {
     pub fn build(
-        station: &StationConfig,
+        station: &Station,
         booking: &BookingRow,
         site: &SiteRow,
         donor: &DonorRow,

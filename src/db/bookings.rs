@@ -4,8 +4,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use std::collections::HashMap;
+
 use super::DbConnection;
 use super::schema::bookings;
+use crate::domain::donation::{DonationKind, KindCounts};
 
 pub const CONFIRMED: &str = "confirmed";
 pub const CANCELLED: &str = "cancelled";
@@ -73,36 +76,61 @@ pub fn find_by_reference(
         .map(super::single)
 }
 
-/// Confirmed bookings in one station-day-window: the seats already taken.
-pub fn count_in_slot(
+/// Confirmed bookings in one station-day-window, by kind: the seats already taken.
+pub fn booked_in_slot(
     conn: &mut DbConnection,
     station_id: i64,
     date: NaiveDate,
     window: &str,
-) -> QueryResult<i64> {
-    bookings::table
+) -> QueryResult<KindCounts> {
+    let rows: Vec<(String, i64)> = bookings::table
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.eq(date))
         .filter(bookings::time_window.eq(window))
         .filter(is_confirmed())
-        .count()
-        .get_result(conn)
+        .group_by(bookings::kind)
+        .select((bookings::kind, count_star()))
+        .load(conn)?;
+    let mut booked = KindCounts::default();
+    for (kind, count) in rows {
+        if let Some(kind) = DonationKind::parse(&kind) {
+            *booked.get_mut(kind) += u32::try_from(count).unwrap_or(u32::MAX);
+        }
+    }
+    Ok(booked)
 }
 
-/// Seats taken per (date, window) of a station over a date range.
-pub fn counts_by_slot(
+/// Confirmed bookings per (date, window) of a station over a date range, by kind.
+pub fn booked_by_slot(
     conn: &mut DbConnection,
     station_id: i64,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<(NaiveDate, String, i64)>> {
-    bookings::table
+) -> QueryResult<HashMap<(NaiveDate, String), KindCounts>> {
+    let rows: Vec<(NaiveDate, String, String, i64)> = bookings::table
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.between(from, to))
         .filter(is_confirmed())
-        .group_by((bookings::service_date, bookings::time_window))
-        .select((bookings::service_date, bookings::time_window, count_star()))
-        .load(conn)
+        .group_by((
+            bookings::service_date,
+            bookings::time_window,
+            bookings::kind,
+        ))
+        .select((
+            bookings::service_date,
+            bookings::time_window,
+            bookings::kind,
+            count_star(),
+        ))
+        .load(conn)?;
+    let mut slots: HashMap<(NaiveDate, String), KindCounts> = HashMap::new();
+    for (date, window, kind, count) in rows {
+        if let Some(kind) = DonationKind::parse(&kind) {
+            *slots.entry((date, window)).or_default().get_mut(kind) +=
+                u32::try_from(count).unwrap_or(u32::MAX);
+        }
+    }
+    Ok(slots)
 }
 
 /// Where a booking moves to.

@@ -49,6 +49,9 @@ pub enum DbError {
     Migrate { url: String, reason: String },
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::PoolError),
+    /// SQLite: the write batch this write ran in could not be committed, so it did not happen.
+    #[error("the write was not committed: {0}")]
+    WriteBatch(String),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
 }
@@ -120,7 +123,17 @@ impl ManageConnection for Manager {
     type Error = DbError;
 
     fn connect(&self) -> Result<DbConnection, DbError> {
-        establish(&self.url)
+        let mut conn = establish(&self.url)?;
+        // Pooled SQLite connections only read: every write goes through the writer, and a
+        // stray one fails loudly here instead of racing it for the lock.
+        if let DbConnection::Sqlite(_) = conn {
+            conn.batch_execute("PRAGMA query_only = ON;")
+                .map_err(|e| DbError::Connect {
+                    url: redact_url(&self.url),
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
@@ -184,7 +197,7 @@ impl Db {
         redact_url(&self.url)
     }
 
-    /// A pooled connection, for blocking code (run it off the async executor).
+    /// A pooled connection for reading (on SQLite it refuses writes), for blocking code.
     pub fn get(
         &self,
     ) -> Result<r2d2::PooledConnection<impl ManageConnection<Connection = DbConnection>>, DbError>
@@ -192,7 +205,7 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs blocking database work on the blocking thread pool.
+    /// Runs blocking database work that only reads, on the blocking thread pool.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -454,6 +467,22 @@ mod tests {
         assert_eq!(users(&mut reader), 24);
         let refused = crate::db::users::find_user(&mut reader, "user4").unwrap();
         assert!(refused.is_none());
+    }
+
+    #[test]
+    fn pooled_sqlite_connections_refuse_writes() {
+        let (db, _file) = temp_sqlite();
+        let mut reader = db.get().unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let stray = crate::db::users::insert_user(&mut reader, "stray", "hash", now);
+        assert!(stray.is_err(), "a write on a pooled connection must fail");
+        assert_eq!(users(&mut reader), 0);
+        db.write_blocking(|conn| {
+            add_user(conn, "through the writer");
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+        assert_eq!(users(&mut reader), 1);
     }
 
     #[test]

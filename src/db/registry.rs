@@ -29,10 +29,18 @@ pub struct StationRow {
     pub utilisation_percent: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub platelets_minutes_per_donor: i32,
+    pub plasma_minutes_per_donor: i32,
+    pub arrival_lead_minutes: i32,
+    pub min_turnout: i32,
+    pub window_change_minutes: i32,
+    pub detour_factor: f64,
+    pub average_speed_kmh: f64,
+    pub travel_matrix_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = stations)]
+#[diesel(table_name = stations, treat_none_as_null = true)]
 pub struct StationValues {
     pub name: String,
     pub time_zone: String,
@@ -51,6 +59,14 @@ pub struct StationValues {
     pub setup_minutes: i32,
     pub packup_minutes: i32,
     pub utilisation_percent: i32,
+    pub platelets_minutes_per_donor: i32,
+    pub plasma_minutes_per_donor: i32,
+    pub arrival_lead_minutes: i32,
+    pub min_turnout: i32,
+    pub window_change_minutes: i32,
+    pub detour_factor: f64,
+    pub average_speed_kmh: f64,
+    pub travel_matrix_file: Option<String>,
     pub updated_at: NaiveDateTime,
 }
 

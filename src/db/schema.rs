@@ -23,6 +23,14 @@ diesel::table! {
         utilisation_percent -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        platelets_minutes_per_donor -> Integer,
+        plasma_minutes_per_donor -> Integer,
+        arrival_lead_minutes -> Integer,
+        min_turnout -> Integer,
+        window_change_minutes -> Integer,
+        detour_factor -> Double,
+        average_speed_kmh -> Double,
+        travel_matrix_file -> Nullable<Text>,
     }
 }
 

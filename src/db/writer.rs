@@ -142,10 +142,9 @@ impl SqliteWriter {
             *conn = fresh;
         }
         for deliver in delivered {
-            deliver(Err(DbError::Connect {
-                url: super::connection::redact_url(&self.url),
-                reason: "the write batch was rolled back".into(),
-            }));
+            deliver(Err(DbError::WriteBatch(
+                "a write in its batch panicked and the batch was rolled back".into(),
+            )));
         }
     }
 }
@@ -166,8 +165,5 @@ fn unwind_to_batch(conn: &mut DbConnection) -> bool {
 }
 
 fn clone_error(error: &DbError) -> DbError {
-    DbError::Connect {
-        url: String::new(),
-        reason: format!("the batch's commit failed: {error}"),
-    }
+    DbError::WriteBatch(format!("the batch's commit failed: {error}"))
 }

@@ -4,11 +4,13 @@
 use chrono::Utc;
 
 use super::{DemoBooking, DemoRegion, jingzhou};
-use crate::api::stations::default_station;
-use crate::api::{auth, bookings::CreateBookingBody};
-use crate::booking::{self, StationConfig, kinds_to_text, new_secret};
-use crate::db::registry::{self, SiteValues, VehicleValues};
-use crate::db::{DbConnection, stored_instant, users};
+use crate::accounts;
+use crate::api::bookings::CreateBookingBody;
+use crate::booking::{self, new_secret};
+use crate::db::{DbConnection, registry as rows, users};
+use crate::domain::donation::DonationKind;
+use crate::registry::{SiteFields, StationFields, VehicleFields, sites, stations, vehicles};
+use crate::station::Station;
 
 /// Seed of the demo region: the same demo on every machine.
 const DEMO_SEED: u64 = 2020;
@@ -18,78 +20,78 @@ const DEMO_USER: &str = "dispatcher";
 
 /// Loads the demo region unless the database already holds a station.
 pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<()> {
-    if !registry::list_stations(conn)?.is_empty() {
+    if !rows::list_stations(conn)?.is_empty() {
         println!("database already holds data: demo not loaded");
         return Ok(());
     }
     let now = Utc::now();
-    let at = stored_instant(now);
     // The station does not depend on the days, so it is written first to learn its first
     // bookable day from its own rules.
     let place = jingzhou(DEMO_SEED, now.date_naive(), 0).station;
-    let station = registry::insert_station(
+    let station = stations::create(
         conn,
-        &default_station(
-            place.name,
-            place.time_zone,
-            place.depot_name,
-            place.depot_address,
-            place.depot_lat,
-            place.depot_lon,
-        ),
+        StationFields {
+            name: Some(place.name.into()),
+            time_zone: Some(place.time_zone.into()),
+            depot_name: Some(place.depot_name.into()),
+            depot_address: Some(place.depot_address.into()),
+            depot_lat: Some(place.depot_lat),
+            depot_lon: Some(place.depot_lon),
+            ..StationFields::default()
+        },
+        now,
     )?;
-    let first_day = StationConfig::from_row(&station)?
-        .booking
-        .bookable_range(now)
-        .0;
+    let first_day = Station::from_row(&station)?.booking.bookable_range(now).0;
     let region = jingzhou(DEMO_SEED, first_day, DEMO_DAYS);
     let mut site_ids = Vec::with_capacity(region.sites.len());
     for site in &region.sites {
-        let row = registry::insert_site(
+        let row = sites::create(
             conn,
-            &SiteValues {
-                station_id: station.id,
-                kind: site.kind.as_str().to_string(),
-                district: site.district.to_string(),
-                township: site.township.to_string(),
-                name: site.name.clone(),
-                address: site.address.clone(),
-                lat: site.lat,
-                lon: site.lon,
+            SiteFields {
+                station_id: Some(station.id),
+                kind: Some(site.kind.as_str().to_string()),
+                district: Some(site.district.to_string()),
+                township: Some(site.township.to_string()),
+                name: Some(site.name.clone()),
+                address: Some(site.address.clone()),
+                lat: Some(site.lat),
+                lon: Some(site.lon),
                 contact_name: Some(site.contact_name.clone()),
                 contact_phone: Some(format!("+86{}", site.contact_phone)),
-                active: true,
-                updated_at: at,
+                active: Some(true),
             },
+            now,
         )?;
         site_ids.push(row.id);
     }
     for vehicle in &region.vehicles {
-        let kinds: Vec<_> = vehicle
-            .kinds
-            .iter()
-            .filter_map(|k| crate::domain::donation::DonationKind::parse(k))
-            .collect();
-        registry::insert_vehicle(
+        vehicles::create(
             conn,
-            &VehicleValues {
-                station_id: station.id,
-                name: vehicle.name.clone(),
+            VehicleFields {
+                station_id: Some(station.id),
+                name: Some(vehicle.name.clone()),
                 plate: Some(vehicle.plate.to_string()),
-                beds: i32::from(vehicle.beds),
-                donors_per_day: i32::from(vehicle.donors_per_day),
-                shift_start: vehicle.shift_start,
-                shift_end: vehicle.shift_end,
-                kinds: kinds_to_text(&kinds),
-                active: true,
-                updated_at: at,
+                beds: Some(i32::from(vehicle.beds)),
+                donors_per_day: Some(i32::from(vehicle.donors_per_day)),
+                shift_start: Some(vehicle.shift_start),
+                shift_end: Some(vehicle.shift_end),
+                kinds: Some(
+                    vehicle
+                        .kinds
+                        .iter()
+                        .filter_map(|k| DonationKind::parse(k))
+                        .collect(),
+                ),
+                active: Some(true),
             },
+            now,
         )?;
     }
     let (booked, refused) = load_bookings(conn, &region, &site_ids)?;
     let password = new_secret();
     if users::find_user(conn, DEMO_USER)?.is_none() {
-        auth::add_user(conn, DEMO_USER, &password).map_err(|e| anyhow::anyhow!(e.message))?;
+        let hash = accounts::hash_password(&password);
+        accounts::add_user(conn, DEMO_USER, &hash, now)?;
         println!("dispatcher account: {DEMO_USER} / {password}   (shown once)");
     }
     println!(

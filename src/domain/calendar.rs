@@ -52,6 +52,18 @@ impl WindowDef {
     }
 }
 
+/// A window name as given in a request: 1-32 bytes (field "window").
+pub fn check_window_name(window: &str) -> Result<(), FieldError> {
+    if window.is_empty() || window.len() > 32 {
+        return Err(FieldError::new(
+            "window",
+            "invalid_window",
+            "1-32 characters",
+        ));
+    }
+    Ok(())
+}
+
 fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).expect("valid constant time")
 }

@@ -1,9 +1,11 @@
 //! Bookable seats per station, day and window, derived from the active fleet.
 //!
-//! Formula, per vehicle and per window `i` of the day:
+//! Seats are counted in whole-blood seats: a donor of another kind takes as many seats as their
+//! bed minutes need (`ceil(minutes_kind / minutes_whole_blood)`: 6 for platelets at 90 and 15
+//! minutes). Formula, per vehicle and per window `i` of the day:
 //! - `covered_i`: minutes of window `i` inside the vehicle's shift;
-//! - `throughput_i = floor(beds × floor((covered_i − setup − packup) / minutes_per_donor)
-//!   × utilisation_percent / 100)`: donors it can serve there, less the share of time kept for
+//! - `throughput_i = floor(beds × floor((covered_i − setup − packup) / minutes_whole_blood)
+//!   × utilisation_percent / 100)`: seats it can serve there, less the share of time kept for
 //!   driving between stops;
 //! - the day's bag stock `donors_per_day` is shared across the windows in proportion to
 //!   `covered_i` (largest remainder, so the shares add up exactly), each window taking
@@ -11,16 +13,15 @@
 //!   the other windows in order, as far as their throughput allows.
 //!
 //! So a vehicle never offers more seats in a window than it can serve there, and never more in a
-//! day than its bag stock. A station's seats are the sum over its vehicles. Seats are counted in
-//! donors at `minutes_per_donor`; to count only vehicles collecting a kind, filter the fleet with
-//! [`FleetVehicle::collects`] first.
+//! day than its bag stock. A station's seats are the sum over its vehicles. A donor of a kind
+//! only some vehicles collect must also fit in those vehicles' seats ([`seats_left`]).
 
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::calendar::WindowDef;
-use crate::domain::donation::DonationKind;
+use crate::domain::donation::{DonationKind, KindCounts};
 
 /// One active bloodmobile, as capacity planning sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -56,7 +57,9 @@ impl FleetVehicle {
     fn throughput(&self, covered: u32, policy: &CapacityPolicy) -> u32 {
         let working =
             covered.saturating_sub(policy.setup_minutes.saturating_add(policy.packup_minutes));
-        let rounds = working.checked_div(policy.minutes_per_donor).unwrap_or(0);
+        let rounds = working
+            .checked_div(policy.minutes_per_donor.whole_blood)
+            .unwrap_or(0);
         let full = u64::from(self.beds) * u64::from(rounds);
         u32::try_from(full * u64::from(policy.utilisation_percent.min(100)) / 100)
             .unwrap_or(u32::MAX)
@@ -112,8 +115,8 @@ fn apportion(total: u32, weights: &[u32]) -> Vec<u32> {
 /// How capacity is derived from the fleet (station configuration).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CapacityPolicy {
-    /// Minutes a bed is taken per donor (whole blood: 15).
-    pub minutes_per_donor: u32,
+    /// Minutes a bed is taken per donor, by kind (whole blood 15, platelets 90, plasma 45).
+    pub minutes_per_donor: KindCounts,
     /// Minutes to set up at a stop before the first donor (20).
     pub setup_minutes: u32,
     /// Minutes to pack up after the last donor (15).
@@ -125,11 +128,33 @@ pub struct CapacityPolicy {
 impl Default for CapacityPolicy {
     fn default() -> Self {
         Self {
-            minutes_per_donor: 15,
+            minutes_per_donor: KindCounts {
+                whole_blood: 15,
+                platelets: 90,
+                plasma: 45,
+            },
             setup_minutes: 20,
             packup_minutes: 15,
             utilisation_percent: 80,
         }
+    }
+}
+
+impl CapacityPolicy {
+    /// Whole-blood seats one donor of `kind` takes (at least one).
+    pub fn seats_per_donor(&self, kind: DonationKind) -> u32 {
+        self.minutes_per_donor
+            .get(kind)
+            .div_ceil(self.minutes_per_donor.whole_blood.max(1))
+            .max(1)
+    }
+
+    /// Whole-blood seats taken by `booked` donors.
+    pub fn seats_taken(&self, booked: &KindCounts) -> u32 {
+        booked
+            .kinds()
+            .map(|k| booked.get(k) * self.seats_per_donor(k))
+            .sum()
     }
 }
 
@@ -170,6 +195,59 @@ pub fn day_seats(
 /// Whether any vehicle of the fleet collects `kind`.
 pub fn kind_offered(fleet: &[FleetVehicle], kind: DonationKind) -> bool {
     fleet.iter().any(|v| v.collects(kind))
+}
+
+/// Donors of `kind` that window `window_index` can still take, with `booked` donors (by kind)
+/// already in it.
+///
+/// Each kind is served only by the vehicles collecting it, so for every kind `j` the seats
+/// taken by the kinds that only `j`'s vehicles collect must fit in those vehicles' seats. The
+/// new donor must fit every such group it belongs to; with one whole-blood fleet this is simply
+/// seats less the seats taken.
+pub fn seats_left(
+    fleet: &[FleetVehicle],
+    windows: &[WindowDef],
+    window_index: usize,
+    policy: &CapacityPolicy,
+    booked: &KindCounts,
+    kind: DonationKind,
+) -> u32 {
+    if !kind_offered(fleet, kind) {
+        return 0;
+    }
+    let per_vehicle: Vec<u32> = fleet
+        .iter()
+        .map(|v| {
+            v.day_seats(windows, policy)
+                .get(window_index)
+                .copied()
+                .unwrap_or(0)
+        })
+        .collect();
+    let collected_by =
+        |k: DonationKind| -> Vec<bool> { fleet.iter().map(|v| v.collects(k)).collect() };
+    let within = |inner: &[bool], outer: &[bool]| inner.iter().zip(outer).all(|(&i, &o)| !i || o);
+    let mine = collected_by(kind);
+    let mut left = u32::MAX;
+    for group in DonationKind::ALL {
+        let vehicles = collected_by(group);
+        if !within(&mine, &vehicles) {
+            continue;
+        }
+        let seats: u32 = per_vehicle
+            .iter()
+            .zip(&vehicles)
+            .filter(|(_, in_group)| **in_group)
+            .map(|(s, _)| *s)
+            .sum();
+        let taken: u32 = DonationKind::ALL
+            .into_iter()
+            .filter(|&k| kind_offered(fleet, k) && within(&collected_by(k), &vehicles))
+            .map(|k| booked.get(k) * policy.seats_per_donor(k))
+            .sum();
+        left = left.min(seats.saturating_sub(taken) / policy.seats_per_donor(kind));
+    }
+    left
 }
 
 #[cfg(test)]
@@ -247,7 +325,7 @@ mod tests {
     #[test]
     fn policy_numbers_drive_the_result() {
         let policy = CapacityPolicy {
-            minutes_per_donor: 60,
+            minutes_per_donor: KindCounts::one(DonationKind::WholeBlood, 60),
             setup_minutes: 0,
             packup_minutes: 0,
             utilisation_percent: 100,
@@ -255,7 +333,7 @@ mod tests {
         let seats = vehicle(2, 100, full_day()).day_seats(&WindowDef::defaults(), &policy);
         assert_eq!(seats, [8, 8]); // 2 beds × 4 hours; 2 × floor(4.5)
         let zero = CapacityPolicy {
-            minutes_per_donor: 0,
+            minutes_per_donor: KindCounts::default(),
             ..policy
         };
         assert_eq!(
@@ -272,6 +350,38 @@ mod tests {
         assert!(DonationKind::ALL.iter().all(|&k| kind_offered(&fleet, k)));
         assert!(!kind_offered(&fleet[..1], DonationKind::Plasma));
         assert!(!kind_offered(&[], DonationKind::WholeBlood));
+    }
+
+    #[test]
+    fn apheresis_donors_take_more_seats_and_only_on_their_vehicles() {
+        let policy = CapacityPolicy::default();
+        assert_eq!(policy.seats_per_donor(DonationKind::WholeBlood), 1);
+        assert_eq!(policy.seats_per_donor(DonationKind::Platelets), 6);
+        assert_eq!(policy.seats_per_donor(DonationKind::Plasma), 3);
+        let mut apheresis = vehicle(4, 200, full_day());
+        apheresis.kinds = vec![DonationKind::WholeBlood, DonationKind::Platelets];
+        // Morning seats: 41 on each vehicle.
+        let fleet = [vehicle(4, 200, full_day()), apheresis];
+        let windows = WindowDef::defaults();
+        let none = KindCounts::default();
+        let left =
+            |booked: &KindCounts, kind| seats_left(&fleet, &windows, 0, &policy, booked, kind);
+        assert_eq!(left(&none, DonationKind::WholeBlood), 82);
+        assert_eq!(left(&none, DonationKind::Platelets), 41 / 6);
+        assert_eq!(
+            left(&none, DonationKind::Plasma),
+            0,
+            "nobody collects plasma"
+        );
+        // Whole blood may use the apheresis bus, so it eats into the platelets' room only when
+        // the rest of the fleet is full.
+        let booked = KindCounts::one(DonationKind::WholeBlood, 41);
+        assert_eq!(left(&booked, DonationKind::Platelets), 41 / 6);
+        let booked = KindCounts::one(DonationKind::WholeBlood, 60);
+        assert_eq!(left(&booked, DonationKind::Platelets), 22 / 6);
+        let booked = KindCounts::one(DonationKind::Platelets, 6);
+        assert_eq!(left(&booked, DonationKind::Platelets), 0);
+        assert_eq!(left(&booked, DonationKind::WholeBlood), 82 - 36);
     }
 
     #[test]
@@ -310,7 +420,10 @@ mod tests {
             packup_minutes in 0u32..60,
             utilisation_percent in 0u32..=100,
         ) -> CapacityPolicy {
-            CapacityPolicy { minutes_per_donor, setup_minutes, packup_minutes, utilisation_percent }
+            CapacityPolicy {
+                minutes_per_donor: KindCounts { whole_blood: minutes_per_donor, platelets: minutes_per_donor * 6, plasma: minutes_per_donor * 3 },
+                setup_minutes, packup_minutes, utilisation_percent,
+            }
         }
     }
 
@@ -342,6 +455,31 @@ mod tests {
             for i in 0..windows.len() {
                 prop_assert!(window_seats(&bigger, &windows, i, &policy) >= window_seats(&fleet, &windows, i, &policy));
             }
+        }
+
+        #[test]
+        fn a_donor_offered_a_seat_never_overfills_a_window(
+            fleet in prop::collection::vec(arb_vehicle(), 1..5),
+            windows in arb_windows(),
+            policy in arb_policy(),
+            kinds in prop::collection::vec(0usize..3, 0..60),
+        ) {
+            let mut fleet = fleet;
+            for (i, v) in fleet.iter_mut().enumerate() {
+                v.kinds = match i % 3 { 0 => vec![DonationKind::WholeBlood], 1 => DonationKind::ALL.to_vec(), _ => vec![DonationKind::WholeBlood, DonationKind::Platelets] };
+            }
+            let mut booked = KindCounts::default();
+            for k in kinds {
+                let kind = DonationKind::ALL[k];
+                if seats_left(&fleet, &windows, 0, &policy, &booked, kind) > 0 {
+                    *booked.get_mut(kind) += 1;
+                }
+            }
+            prop_assert!(policy.seats_taken(&booked) <= window_seats(&fleet, &windows, 0, &policy));
+            prop_assert_eq!(
+                seats_left(&fleet, &windows, 0, &policy, &KindCounts::default(), DonationKind::WholeBlood),
+                window_seats(&fleet, &windows, 0, &policy)
+            );
         }
 
         #[test]

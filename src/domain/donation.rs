@@ -58,6 +58,72 @@ impl std::fmt::Display for DonationKind {
     }
 }
 
+/// A number per donation kind: donors booked, minutes per donor, seats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub struct KindCounts {
+    /// Whole blood.
+    pub whole_blood: u32,
+    /// Apheresis platelets.
+    pub platelets: u32,
+    /// Apheresis plasma.
+    pub plasma: u32,
+}
+
+impl KindCounts {
+    /// One of `kind`, none of the others.
+    pub fn one(kind: DonationKind, count: u32) -> Self {
+        let mut counts = Self::default();
+        *counts.get_mut(kind) = count;
+        counts
+    }
+
+    /// The value for `kind`.
+    pub fn get(&self, kind: DonationKind) -> u32 {
+        match kind {
+            DonationKind::WholeBlood => self.whole_blood,
+            DonationKind::Platelets => self.platelets,
+            DonationKind::Plasma => self.plasma,
+        }
+    }
+
+    /// The value for `kind`, to change.
+    pub fn get_mut(&mut self, kind: DonationKind) -> &mut u32 {
+        match kind {
+            DonationKind::WholeBlood => &mut self.whole_blood,
+            DonationKind::Platelets => &mut self.platelets,
+            DonationKind::Plasma => &mut self.plasma,
+        }
+    }
+
+    /// Sum over the kinds.
+    pub fn total(&self) -> u32 {
+        self.whole_blood + self.platelets + self.plasma
+    }
+
+    /// Kinds with a non-zero value, in [`DonationKind::ALL`] order.
+    pub fn kinds(&self) -> impl Iterator<Item = DonationKind> + '_ {
+        DonationKind::ALL.into_iter().filter(|&k| self.get(k) > 0)
+    }
+
+    /// Kind by kind sum.
+    pub fn plus(&self, other: &KindCounts) -> KindCounts {
+        KindCounts {
+            whole_blood: self.whole_blood + other.whole_blood,
+            platelets: self.platelets + other.platelets,
+            plasma: self.plasma + other.plasma,
+        }
+    }
+
+    /// Kind by kind difference, never below zero.
+    pub fn minus(&self, other: &KindCounts) -> KindCounts {
+        KindCounts {
+            whole_blood: self.whole_blood.saturating_sub(other.whole_blood),
+            platelets: self.platelets.saturating_sub(other.platelets),
+            plasma: self.plasma.saturating_sub(other.plasma),
+        }
+    }
+}
+
 /// The donor's sex, which sets the minimum weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

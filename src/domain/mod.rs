@@ -9,6 +9,7 @@
 
 pub mod calendar;
 pub mod capacity;
+pub mod dispatch;
 pub mod donation;
 pub mod donor;
 pub mod eligibility;

@@ -22,72 +22,13 @@
 
 use std::time::Duration;
 
+pub use crate::domain::donation::{DonationKind, KindCounts};
+
+use crate::domain::capacity::CapacityPolicy;
 use crate::routing::instance::{Instance, VehicleType};
 use crate::routing::matrix::TravelMatrix;
 use crate::routing::search::{SearchParams, solve};
 use crate::routing::segment::Segment;
-
-/// A kind of donation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DonationKind {
-    /// Whole blood.
-    WholeBlood,
-    /// Apheresis platelets.
-    Platelets,
-    /// Plasma.
-    Plasma,
-}
-
-impl DonationKind {
-    /// All kinds, in the index order used by [`KindCounts`].
-    pub const ALL: [DonationKind; 3] = [
-        DonationKind::WholeBlood,
-        DonationKind::Platelets,
-        DonationKind::Plasma,
-    ];
-}
-
-/// A number per donation kind (donors, or seconds per donor), indexed by [`DonationKind`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct KindCounts {
-    /// Whole blood.
-    pub whole_blood: u32,
-    /// Apheresis platelets.
-    pub platelets: u32,
-    /// Plasma.
-    pub plasma: u32,
-}
-
-impl KindCounts {
-    /// The value for `kind`.
-    pub fn get(&self, kind: DonationKind) -> u32 {
-        match kind {
-            DonationKind::WholeBlood => self.whole_blood,
-            DonationKind::Platelets => self.platelets,
-            DonationKind::Plasma => self.plasma,
-        }
-    }
-
-    /// Mutable value for `kind`.
-    pub fn get_mut(&mut self, kind: DonationKind) -> &mut u32 {
-        match kind {
-            DonationKind::WholeBlood => &mut self.whole_blood,
-            DonationKind::Platelets => &mut self.platelets,
-            DonationKind::Plasma => &mut self.plasma,
-        }
-    }
-
-    /// Sum over kinds.
-    pub fn total(&self) -> u32 {
-        self.whole_blood + self.platelets + self.plasma
-    }
-
-    /// Kinds with a non-zero value.
-    pub fn kinds(&self) -> impl Iterator<Item = DonationKind> + '_ {
-        DonationKind::ALL.into_iter().filter(|&k| self.get(k) > 0)
-    }
-}
 
 /// One site on the day in one window, with its booked donors.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,15 +75,17 @@ pub struct ServiceTimes {
     pub per_donor_s: KindCounts,
 }
 
-impl Default for ServiceTimes {
-    fn default() -> Self {
+impl From<&CapacityPolicy> for ServiceTimes {
+    /// The planner serves a stop in the very minutes the booking rule sells seats with.
+    fn from(policy: &CapacityPolicy) -> Self {
+        let seconds = |minutes: u32| i64::from(minutes) * 60;
         ServiceTimes {
-            setup_s: 15 * 60,
-            pack_up_s: 10 * 60,
+            setup_s: seconds(policy.setup_minutes),
+            pack_up_s: seconds(policy.packup_minutes),
             per_donor_s: KindCounts {
-                whole_blood: 15 * 60,
-                platelets: 90 * 60,
-                plasma: 45 * 60,
+                whole_blood: policy.minutes_per_donor.whole_blood * 60,
+                platelets: policy.minutes_per_donor.platelets * 60,
+                plasma: policy.minutes_per_donor.plasma * 60,
             },
         }
     }

@@ -791,15 +791,14 @@ async fn a_vaccination_told_once_counts_for_later_bookings_and_moves(app: &TestA
 both!(moving_to_another_stations_site_moves_the_seat);
 
 async fn moving_to_another_stations_site_moves_the_seat(app: &TestApp) {
-    use crate::helpers::{site_values, vehicle_values};
-    use bloodmobile::api::stations::default_station;
+    use crate::helpers::{site_values, station_values, vehicle_values};
     use bloodmobile::db::registry;
 
     let (station_id, site_id) = app
         .with_db(|conn| {
             let station = registry::insert_station(
                 conn,
-                &default_station(
+                &station_values(
                     "宜昌市中心血站",
                     "Asia/Shanghai",
                     "宜昌血站",

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use bloodmobile::api::AppState;
-use bloodmobile::api::stations::default_station;
-use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
+use bloodmobile::db::registry::{self, SiteValues, StationValues, VehicleValues};
 use bloodmobile::db::schema::{bookings, donors, vehicles};
 use bloodmobile::db::{Db, DbError, connection, stored_instant};
 use chrono::{Days, NaiveDate, NaiveTime, Utc};
@@ -172,14 +171,14 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// Runs blocking database work on this app's pool.
+    /// Runs blocking database work that may write (on SQLite's writer connection).
     pub async fn with_db<T, F>(&self, work: F) -> T
     where
         T: Send + 'static,
         F: FnOnce(&mut connection::DbConnection) -> QueryResult<T> + Send + 'static,
     {
         self.db
-            .run(move |conn| work(conn).map_err(DbError::from))
+            .write(move |conn| work(conn).map_err(DbError::from))
             .await
             .expect("database work in a test")
     }
@@ -189,7 +188,7 @@ impl TestApp {
             .with_db(|conn| {
                 let station = registry::insert_station(
                     conn,
-                    &default_station(
+                    &station_values(
                         "荆州市中心血站",
                         "Asia/Shanghai",
                         "中心血站",
@@ -288,17 +287,18 @@ impl TestApp {
         .await
     }
 
-    /// Creates a dispatcher through `bloodmobile::api::auth::add_user` (argon2) and signs in
-    /// through `POST /api/v1/auth/token`; returns the bearer token.
+    /// Creates a dispatcher through `bloodmobile::accounts` (argon2) and signs in through
+    /// `POST /api/v1/auth/token`; returns the bearer token.
     pub async fn dispatcher_token(&self) -> String {
+        use bloodmobile::accounts::{self, AccountError};
+        let hash = accounts::hash_password(DISPATCHER_PASSWORD);
         self.db
-            .run(|conn| {
-                match bloodmobile::api::auth::add_user(conn, DISPATCHER, DISPATCHER_PASSWORD) {
-                    Ok(()) => Ok(()),
-                    Err(e) if e.code == "username_taken" => Ok(()),
+            .write(
+                move |conn| match accounts::add_user(conn, DISPATCHER, &hash, Utc::now()) {
+                    Ok(()) | Err(AccountError::UsernameTaken(_)) => Ok(()),
                     Err(e) => Err(e),
-                }
-            })
+                },
+            )
             .await
             .expect("add a dispatcher");
         self.login(DISPATCHER, DISPATCHER_PASSWORD).await
@@ -564,6 +564,25 @@ pub fn minimal_body(site_id: i64, date: NaiveDate, window: &str, phone: &str) ->
             "weight_kg": 58.5
         }
     })
+}
+
+/// A new station with the defaults, as the registry creates it.
+pub fn station_values(
+    name: &str,
+    time_zone: &str,
+    depot_name: &str,
+    depot_address: &str,
+    lat: f64,
+    lon: f64,
+) -> StationValues {
+    bloodmobile::station::new_station_values(
+        name,
+        time_zone,
+        depot_name,
+        depot_address,
+        bloodmobile::routing::GeoPoint { lat, lon },
+        stored_instant(Utc::now()),
+    )
 }
 
 pub fn site_values(
