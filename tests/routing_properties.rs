@@ -66,8 +66,45 @@ proptest! {
     #[test]
     fn day_plans_respect_every_constraint(seed in any::<u64>(), stops in 1usize..14, vehicles in 1usize..4) {
         let problem = random_day(seed, stops, vehicles);
-        let plan = plan_day(&problem, &PlanOptions { seed, time_limit: None, iterations: Some(30) });
+        let plan = plan_day(&problem, &PlanOptions { seed, time_limit: None, iterations: Some(30), initial: Vec::new() });
         check_day(&problem, &plan);
+    }
+
+    /// Re-planning from a plan, with some stops locked to the vehicle they were on and the
+    /// plan's times published: locks hold, every constraint holds, and no donor served by the
+    /// plan it started from is dropped.
+    #[test]
+    fn replans_keep_locks_and_never_serve_fewer(seed in any::<u64>(), stops in 2usize..14, vehicles in 1usize..4) {
+        let mut problem = random_day(seed, stops, vehicles);
+        let options = PlanOptions { seed, time_limit: None, iterations: Some(20), initial: Vec::new() };
+        let first = plan_day(&problem, &options);
+        let mut rng = bloodmobile::routing::rng::Rng::new(seed ^ 0x10c);
+        let mut locks = HashMap::new();
+        for route in &first.routes {
+            for visit in &route.visits {
+                let stop = problem.stops.iter_mut().find(|s| s.id == visit.stop_id).unwrap();
+                stop.published = Some((visit.start_s - 900, visit.departure_s));
+                if rng.chance(0.4) && stop.locked_to.is_none() {
+                    stop.locked_to = Some(route.vehicle_id);
+                    locks.insert(stop.id, route.vehicle_id);
+                }
+            }
+        }
+        let initial = first
+            .routes
+            .iter()
+            .map(|r| (r.vehicle_id, r.visits.iter().map(|v| v.stop_id).collect()))
+            .collect();
+        let again = plan_day(&problem, &PlanOptions { seed: seed + 1, initial, ..options });
+        check_day(&problem, &again);
+        prop_assert!(again.donors_served >= first.donors_served);
+        for route in &again.routes {
+            for visit in &route.visits {
+                if let Some(&vehicle) = locks.get(&visit.stop_id) {
+                    prop_assert_eq!(route.vehicle_id, vehicle, "stop {} left its lock", visit.stop_id);
+                }
+            }
+        }
     }
 }
 
@@ -104,6 +141,8 @@ fn random_day(seed: u64, stops: usize, vehicles: usize) -> DayProblem {
                 window_start: start,
                 window_end: start + (1 + rng.below(4) as i64) * hour,
                 donors,
+                locked_to: None,
+                published: None,
             }
         })
         .collect();

@@ -70,6 +70,8 @@ pub fn synthetic_day(stops: usize, vehicles: usize, seed: u64) -> DayProblem {
             window_start: start,
             window_end: end,
             donors,
+            locked_to: None,
+            published: None,
         });
     }
     let fleet = (0..vehicles)
@@ -111,6 +113,7 @@ pub fn run(args: &DayArgs) -> anyhow::Result<()> {
             seed: args.seed,
             time_limit: Some(Duration::from_secs_f64(args.time_limit)),
             iterations: args.iterations,
+            initial: Vec::new(),
         },
     );
     let wall_s = started.elapsed().as_secs_f64();

@@ -48,6 +48,11 @@ pub struct Instance {
     pub vehicle_types: Vec<VehicleType>,
     /// For each client, other clients by increasing cost (the granular neighbourhood).
     pub neighbours: Vec<Vec<u32>>,
+    /// Per client (empty: none at all), the interval its service should stay inside: a
+    /// published arrival window. Leaving it costs `drift_weight` per second outside.
+    pub preferred: Vec<Option<(i64, i64)>>,
+    /// Objective cost of one second of service outside its preferred interval.
+    pub drift_weight: i64,
 }
 
 impl Instance {
@@ -74,6 +79,8 @@ impl Instance {
             penalty,
             vehicle_types,
             neighbours: Vec::new(),
+            preferred: Vec::new(),
+            drift_weight: 0,
         };
         inst.neighbours = (0..n_clients)
             .map(|c| {
@@ -85,6 +92,12 @@ impl Instance {
             })
             .collect();
         inst
+    }
+
+    /// Whether some client has a preferred interval (re-planning a published day).
+    #[inline]
+    pub fn has_preferences(&self) -> bool {
+        !self.preferred.is_empty()
     }
 
     /// Travel time from `a` to `b`.

@@ -15,6 +15,57 @@ pub struct GeoPoint {
     pub lat: f64,
 }
 
+/// Drive times and distances between numbered locations.
+pub trait Travel {
+    /// Seconds from `a` to `b`.
+    fn duration(&self, a: usize, b: usize) -> i64;
+    /// Metres from `a` to `b`.
+    fn distance(&self, a: usize, b: usize) -> i64;
+}
+
+/// Great-circle estimates computed when asked, for a few lookups among many points (checking
+/// one insertion into a stored plan) where a whole matrix would cost more than it saves.
+#[derive(Clone, Debug)]
+pub struct GreatCircle {
+    /// The locations.
+    pub points: Vec<GeoPoint>,
+    /// Road distance over great-circle distance.
+    pub detour_factor: f64,
+    /// Average speed, km/h.
+    pub speed_kmh: f64,
+}
+
+impl GreatCircle {
+    fn metres(&self, a: usize, b: usize) -> f64 {
+        haversine_m(self.points[a], self.points[b]) * self.detour_factor
+    }
+
+    /// The whole matrix, for the planner.
+    pub fn matrix(&self) -> TravelMatrix {
+        TravelMatrix::great_circle(&self.points, self.detour_factor, self.speed_kmh)
+    }
+}
+
+impl Travel for GreatCircle {
+    fn duration(&self, a: usize, b: usize) -> i64 {
+        (self.metres(a, b) / (self.speed_kmh / 3.6)).round() as i64
+    }
+
+    fn distance(&self, a: usize, b: usize) -> i64 {
+        self.metres(a, b).round() as i64
+    }
+}
+
+impl Travel for TravelMatrix {
+    fn duration(&self, a: usize, b: usize) -> i64 {
+        TravelMatrix::duration(self, a, b)
+    }
+
+    fn distance(&self, a: usize, b: usize) -> i64 {
+        TravelMatrix::distance(self, a, b)
+    }
+}
+
 /// Square matrices over locations `0..size`, row-major: from row to column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TravelMatrix {
@@ -156,6 +207,36 @@ mod tests {
         let d = m.distance(0, 1) as f64;
         assert!((d - 1.5 * 11_119.5).abs() < 5.0);
         assert_eq!(m.duration(0, 1), (d / 10.0).round() as i64);
+    }
+
+    #[test]
+    fn lazy_great_circle_agrees_with_the_matrix() {
+        let points = vec![
+            GeoPoint {
+                lon: 112.0,
+                lat: 30.0,
+            },
+            GeoPoint {
+                lon: 112.3,
+                lat: 30.2,
+            },
+            GeoPoint {
+                lon: 111.9,
+                lat: 30.4,
+            },
+        ];
+        let lazy = GreatCircle {
+            points: points.clone(),
+            detour_factor: 1.3,
+            speed_kmh: 30.0,
+        };
+        let full = lazy.matrix();
+        for a in 0..3 {
+            for b in 0..3 {
+                assert_eq!(Travel::duration(&lazy, a, b), full.duration(a, b));
+                assert_eq!(Travel::distance(&lazy, a, b), full.distance(a, b));
+            }
+        }
     }
 
     #[test]

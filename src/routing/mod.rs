@@ -6,6 +6,7 @@
 //! annealing with constant-time time-window checks ([`segment`]) and a granular local search
 //! (or-opt, swap, 2-opt*, intra-route relocate and 2-opt) on every improving step.
 
+pub mod fixed;
 pub mod instance;
 pub mod local_search;
 pub mod matrix;

@@ -17,14 +17,18 @@
 //!   When no vehicle collects all of a stop's kinds, the stop is split by kind first.
 //! - **Processing limit**: from the start of service at a route's first stop to the arrival
 //!   back at the depot takes at most `processing_limit_s`.
+//! - **Locks**: a stop locked to a vehicle is served by that vehicle or not at all.
 //!
-//! Objective, in order: donors served, vehicles used, total travel time.
+//! Objective, in order: donors served, vehicles used, total travel time. When stops carry a
+//! published interval (re-planning a published day), each second of service outside it costs
+//! as much as a vehicle does in an hour: a soft rule, so a breakdown can still be absorbed.
 
 use std::time::Duration;
 
 pub use crate::domain::donation::{DonationKind, KindCounts};
 
 use crate::domain::capacity::CapacityPolicy;
+use crate::routing::fixed::{DayContext, FixedVisit, collects_all, service_seconds, time_route};
 use crate::routing::instance::{Instance, VehicleType};
 use crate::routing::matrix::TravelMatrix;
 use crate::routing::search::{SearchParams, solve};
@@ -43,6 +47,11 @@ pub struct Stop {
     pub window_end: i64,
     /// Donors booked, by kind.
     pub donors: KindCounts,
+    /// The vehicle (id) this stop is locked to, if any.
+    pub locked_to: Option<u64>,
+    /// Where its service was published: it should start no earlier than the first and end no
+    /// later than the second (seconds of the day).
+    pub published: Option<(i64, i64)>,
 }
 
 /// One bloodmobile.
@@ -115,6 +124,8 @@ pub struct PlanOptions {
     pub time_limit: Option<Duration>,
     /// Iteration budget.
     pub iterations: Option<u64>,
+    /// Routes to start from: vehicle id and stop ids in order (a plan being re-planned).
+    pub initial: Vec<(u64, Vec<u64>)>,
 }
 
 impl Default for PlanOptions {
@@ -123,6 +134,20 @@ impl Default for PlanOptions {
             seed: 1,
             time_limit: Some(Duration::from_secs(2)),
             iterations: None,
+            initial: Vec::new(),
+        }
+    }
+}
+
+impl DayProblem {
+    /// What the day's routes are timed and checked against.
+    pub fn context(&self) -> DayContext<'_> {
+        DayContext {
+            stops: &self.stops,
+            vehicles: &self.vehicles,
+            travel: &self.matrix,
+            service: &self.service,
+            processing_limit_s: self.processing_limit_s,
         }
     }
 }
@@ -215,24 +240,32 @@ pub fn plan_day(problem: &DayProblem, options: &PlanOptions) -> DayPlan {
         seed: options.seed,
         time_limit: options.time_limit,
         iterations: options.iterations,
+        initial: initial_routes(problem, &compiled, &options.initial),
         ..SearchParams::default()
     };
     let (solution, _) = solve(&compiled.instance, &params);
-    let inst = &compiled.instance;
     let mut next_vehicle = vec![0; compiled.type_vehicles.len()];
+    let context = problem.context();
     let mut routes = Vec::new();
     for route in &solution.routes {
         let t = route.vtype;
         let vehicle = compiled.type_vehicles[t][next_vehicle[t]];
         next_vehicle[t] += 1;
-        routes.push(schedule(
-            problem,
-            &compiled,
-            inst,
-            t,
-            vehicle,
-            route.clients(),
-        ));
+        let visits: Vec<FixedVisit> = route
+            .clients()
+            .iter()
+            .map(|&c| {
+                let part = &compiled.parts[c as usize];
+                FixedVisit {
+                    stop: part.stop,
+                    donors: part.donors,
+                }
+            })
+            .collect();
+        // The search and the fixed-route timing share the segment algebra: they agree.
+        let timed = time_route(&context, vehicle, &visits)
+            .unwrap_or_else(|e| panic!("the planner built a route it cannot time: {e:?}"));
+        routes.push(timed);
     }
     let left_out = solution
         .unassigned
@@ -258,27 +291,49 @@ pub fn plan_day(problem: &DayProblem, options: &PlanOptions) -> DayPlan {
     }
 }
 
+/// The starting routes in solver terms: each vehicle's type and the parts of its stops.
+fn initial_routes(
+    problem: &DayProblem,
+    compiled: &Compiled,
+    initial: &[(u64, Vec<u64>)],
+) -> Vec<(usize, Vec<u32>)> {
+    let mut taken = vec![false; compiled.parts.len()];
+    let mut routes = Vec::new();
+    for (vehicle_id, stop_ids) in initial {
+        let Some(vehicle) = problem.vehicles.iter().position(|v| v.id == *vehicle_id) else {
+            continue;
+        };
+        let Some(vtype) = compiled
+            .type_vehicles
+            .iter()
+            .position(|members| members.contains(&vehicle))
+        else {
+            continue;
+        };
+        let mut clients = Vec::new();
+        for stop_id in stop_ids {
+            // The first part of the stop not placed yet.
+            let part = compiled
+                .parts
+                .iter()
+                .enumerate()
+                .position(|(c, part)| !taken[c] && problem.stops[part.stop].id == *stop_id);
+            if let Some(c) = part {
+                taken[c] = true;
+                clients.push(c as u32);
+            }
+        }
+        routes.push((vtype, clients));
+    }
+    routes
+}
+
 /// The day compiled to a solver instance.
 struct Compiled {
     instance: Instance,
     parts: Vec<Part>,
-    /// Matrix location of every solver node.
-    node_location: Vec<usize>,
     /// Vehicle indices of each vehicle type.
     type_vehicles: Vec<Vec<usize>>,
-}
-
-fn service_seconds(times: &ServiceTimes, donors: &KindCounts, beds: u32) -> i64 {
-    let beds = beds.max(1);
-    let rounds: i64 = donors
-        .kinds()
-        .map(|k| donors.get(k).div_ceil(beds) as i64 * times.per_donor_s.get(k) as i64)
-        .sum();
-    times.setup_s + rounds + times.pack_up_s
-}
-
-fn collects_all(v: &Vehicle, donors: &KindCounts) -> bool {
-    donors.kinds().all(|k| v.kinds.contains(&k))
 }
 
 /// Splits stops by kind (when no vehicle takes them all) and by capacity.
@@ -340,27 +395,39 @@ fn split_stops(problem: &DayProblem) -> Vec<Part> {
 fn compile(problem: &DayProblem) -> Compiled {
     let parts = split_stops(problem);
     let n = parts.len();
-    // Identical vehicles form one type.
+    // Identical vehicles form one type; a vehicle a stop is locked to is a type of its own.
+    let locked: Vec<bool> = problem
+        .vehicles
+        .iter()
+        .map(|v| problem.stops.iter().any(|s| s.locked_to == Some(v.id)))
+        .collect();
     let mut type_vehicles: Vec<Vec<usize>> = Vec::new();
     for (vi, v) in problem.vehicles.iter().enumerate() {
-        let same = type_vehicles.iter_mut().find(|g| {
-            let w = &problem.vehicles[g[0]];
-            (
-                w.depot,
-                w.shift_start,
-                w.shift_end,
-                w.beds,
-                w.donors_per_day,
-                &w.kinds,
-            ) == (
-                v.depot,
-                v.shift_start,
-                v.shift_end,
-                v.beds,
-                v.donors_per_day,
-                &v.kinds,
-            )
-        });
+        if locked[vi] {
+            type_vehicles.push(vec![vi]);
+            continue;
+        }
+        let same = type_vehicles
+            .iter_mut()
+            .filter(|g| !locked[g[0]])
+            .find(|g| {
+                let w = &problem.vehicles[g[0]];
+                (
+                    w.depot,
+                    w.shift_start,
+                    w.shift_end,
+                    w.beds,
+                    w.donors_per_day,
+                    &w.kinds,
+                ) == (
+                    v.depot,
+                    v.shift_start,
+                    v.shift_end,
+                    v.beds,
+                    v.donors_per_day,
+                    &v.kinds,
+                )
+            });
         match same {
             Some(g) => g.push(vi),
             None => type_vehicles.push(vec![vi]),
@@ -405,7 +472,9 @@ fn compile(problem: &DayProblem) -> Compiled {
                     let stop = &problem.stops[part.stop];
                     let service = service_seconds(&problem.service, &part.donors, v.beds);
                     let latest = stop.window_end - service;
-                    let ok = collects_all(v, &part.donors)
+                    let lock_ok = stop.locked_to.is_none_or(|id| g.len() == 1 && id == v.id);
+                    let ok = lock_ok
+                        && collects_all(v, &part.donors)
                         && part.donors.total() <= v.donors_per_day
                         && latest >= stop.window_start;
                     ok.then(|| Segment::visit(c as u32, service, stop.window_start, latest))
@@ -428,72 +497,18 @@ fn compile(problem: &DayProblem) -> Compiled {
         .iter()
         .map(|p| p.donors.total() as i64 * donor_weight)
         .collect();
-    let instance = Instance::new(n, travel.clone(), travel, demand, penalty, vehicle_types);
+    let mut instance = Instance::new(n, travel.clone(), travel, demand, penalty, vehicle_types);
+    if problem.stops.iter().any(|s| s.published.is_some()) {
+        instance.preferred = parts
+            .iter()
+            .map(|p| problem.stops[p.stop].published)
+            .collect();
+        instance.drift_weight = (vehicle_weight / 3600).max(1);
+    }
     Compiled {
         instance,
         parts,
-        node_location,
         type_vehicles,
-    }
-}
-
-/// Times of a route: the first service starts as late as needed to wait least (that is what
-/// the processing limit was checked against), then everything runs as early as possible.
-fn schedule(
-    problem: &DayProblem,
-    compiled: &Compiled,
-    inst: &Instance,
-    t: usize,
-    vehicle: usize,
-    clients: &[u32],
-) -> PlannedRoute {
-    let vt = &inst.vehicle_types[t];
-    let depot = vt.depot;
-    let seg = |c: u32| vt.visits[c as usize].expect("served visits are allowed");
-    let mut core = seg(clients[0]);
-    for w in clients.windows(2) {
-        core = core.then(&seg(w[1]), inst.time_of(w[0], w[1]));
-    }
-    let first_travel = inst.time_of(depot, clients[0]);
-    let first_start = core.earliest.max(vt.shift_start + first_travel);
-    let mut visits = Vec::with_capacity(clients.len());
-    let (mut prev, mut time) = (depot, first_start - first_travel);
-    let depart_s = time;
-    let (mut travel_s, mut distance_m) = (0, 0);
-    for &c in clients {
-        let s = seg(c);
-        let drive = inst.time_of(prev, c);
-        let arrival = time + drive;
-        let start = arrival.max(s.earliest);
-        time = start + s.duration;
-        travel_s += drive;
-        distance_m += problem.matrix.distance(
-            compiled.node_location[prev as usize],
-            compiled.node_location[c as usize],
-        );
-        let part = &compiled.parts[c as usize];
-        visits.push(PlannedVisit {
-            stop_id: problem.stops[part.stop].id,
-            donors: part.donors,
-            arrival_s: arrival,
-            start_s: start,
-            departure_s: time,
-        });
-        prev = c;
-    }
-    let drive = inst.time_of(prev, depot);
-    travel_s += drive;
-    distance_m += problem.matrix.distance(
-        compiled.node_location[prev as usize],
-        compiled.node_location[depot as usize],
-    );
-    PlannedRoute {
-        vehicle_id: problem.vehicles[vehicle].id,
-        depart_s,
-        return_s: time + drive,
-        visits,
-        travel_s,
-        distance_m,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::routing::local_search::LocalSearch;
 use crate::routing::recreate::{DEFAULT_BLINK_RATE, RecreateScratch, recreate};
 use crate::routing::rng::Rng;
 use crate::routing::ruin::{RuinParams, RuinScratch, ruin};
-use crate::routing::solution::{Journal, Route, Solution};
+use crate::routing::solution::{Journal, NO_ROUTE, Route, Solution};
 
 /// How long and how the search runs.
 #[derive(Clone, Debug)]
@@ -31,6 +31,9 @@ pub struct SearchParams {
     pub ruin: RuinParams,
     /// Probability of skipping an insertion position.
     pub blink_rate: f64,
+    /// Routes to start from (vehicle type, clients in order), e.g. the plan being re-planned.
+    /// Clients that no longer fit where they were are inserted afresh.
+    pub initial: Vec<(usize, Vec<u32>)>,
 }
 
 impl Default for SearchParams {
@@ -43,6 +46,7 @@ impl Default for SearchParams {
             end_temperature: 0.05,
             ruin: RuinParams::default(),
             blink_rate: DEFAULT_BLINK_RATE,
+            initial: Vec::new(),
         }
     }
 }
@@ -70,6 +74,7 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
 
     let mut current = Solution::empty(inst);
     let mut used = vec![0; inst.vehicle_types.len()];
+    warm_start(inst, &params.initial, &mut current, &mut used);
     let mut pending = std::mem::take(&mut current.unassigned);
     journal.begin(&current, &used);
     recreate(
@@ -83,7 +88,12 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
         &mut rscratch,
         &mut journal,
     );
-    ls.improve(inst, &mut current, None);
+    // The local search weighs travel only; where published windows weigh too, the annealing's
+    // own acceptance (on the whole objective) decides alone.
+    let polish = !inst.has_preferences();
+    if polish {
+        ls.improve(inst, &mut current, None);
+    }
     journal.drop_empty_routes(&mut current, &mut used);
     let mut current_obj = current.objective(inst);
     let mut best = current.clone();
@@ -135,8 +145,10 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
         if cand_obj < current_obj {
             // An improving step is always kept; polish the routes it changed first (measured
             // on Solomon: better at equal time than twice as many unpolished steps).
-            journal.touched_routes(&current, &mut touched);
-            ls.improve(inst, &mut current, Some(&touched));
+            if polish {
+                journal.touched_routes(&current, &mut touched);
+                ls.improve(inst, &mut current, Some(&touched));
+            }
             journal.drop_empty_routes(&mut current, &mut used);
             cand_obj = current.objective(inst);
             current_obj = cand_obj;
@@ -154,6 +166,48 @@ pub fn solve(inst: &Instance, params: &SearchParams) -> (Solution, SearchStats) 
     }
     best.compact();
     (best, stats)
+}
+
+/// Puts the given routes into `sol`, client by client at the end of each, keeping each client
+/// only where it is allowed, fits the vehicle and keeps the route feasible.
+fn warm_start(
+    inst: &Instance,
+    initial: &[(usize, Vec<u32>)],
+    sol: &mut Solution,
+    used: &mut [usize],
+) {
+    for (vtype, clients) in initial {
+        let Some(vt) = inst.vehicle_types.get(*vtype) else {
+            continue;
+        };
+        if used[*vtype] >= vt.count {
+            continue;
+        }
+        let mut route = Route::new(inst, *vtype);
+        for &c in clients {
+            if c as usize >= inst.n_clients || sol.route_of[c as usize] != NO_ROUTE {
+                continue;
+            }
+            let Some(seg) = vt.visits[c as usize] else {
+                continue;
+            };
+            let end = route.len();
+            if route.load() + inst.demand[c as usize] > vt.capacity
+                || !route.feasible_with(inst, end, Some(&seg), &route.bwd[end + 1])
+            {
+                continue;
+            }
+            route.nodes.insert(end + 1, c);
+            route.update(inst);
+            sol.route_of[c as usize] = sol.routes.len() as u32;
+        }
+        if !route.is_empty() {
+            used[*vtype] += 1;
+            sol.routes.push(route);
+        }
+    }
+    sol.unassigned
+        .retain(|&c| sol.route_of[c as usize] == NO_ROUTE);
 }
 
 /// Fraction of the budget spent, in `[0, 1]`; 1 ends the search.

@@ -26,6 +26,9 @@ pub struct Route {
     pub load_fwd: Vec<i64>,
     /// `cost_fwd[p]`: travel cost of positions `0..=p`.
     pub cost_fwd: Vec<i64>,
+    /// Seconds of service outside the clients' preferred intervals, on the route's schedule
+    /// (0 unless the instance has preferences).
+    pub drift: i64,
 }
 
 impl Clone for Route {
@@ -38,6 +41,7 @@ impl Clone for Route {
             bwd: self.bwd.clone(),
             load_fwd: self.load_fwd.clone(),
             cost_fwd: self.cost_fwd.clone(),
+            drift: self.drift,
         }
     }
 
@@ -51,6 +55,7 @@ impl Clone for Route {
         self.bwd.clone_from(&other.bwd);
         self.load_fwd.clone_from(&other.load_fwd);
         self.cost_fwd.clone_from(&other.cost_fwd);
+        self.drift = other.drift;
     }
 }
 
@@ -65,6 +70,7 @@ impl Route {
             bwd: Vec::with_capacity(nodes),
             load_fwd: Vec::with_capacity(nodes),
             cost_fwd: Vec::with_capacity(nodes),
+            drift: 0,
         }
     }
 
@@ -79,6 +85,7 @@ impl Route {
             bwd: Vec::new(),
             load_fwd: Vec::new(),
             cost_fwd: Vec::new(),
+            drift: 0,
         };
         r.update(inst);
         r
@@ -114,14 +121,14 @@ impl Route {
         *self.cost_fwd.last().unwrap()
     }
 
-    /// This route's share of the objective: travel cost plus the vehicle's fixed cost when
-    /// the route is in use.
+    /// This route's share of the objective: travel cost, the vehicle's fixed cost when the
+    /// route is in use, and the cost of leaving preferred intervals.
     #[inline]
     pub fn objective(&self, inst: &Instance) -> i64 {
         if self.is_empty() {
             0
         } else {
-            self.cost() + inst.vehicle_types[self.vtype].fixed_cost
+            self.cost() + inst.vehicle_types[self.vtype].fixed_cost + self.drift * inst.drift_weight
         }
     }
 
@@ -221,6 +228,43 @@ impl Route {
             let t = inst.time_of(self.nodes[p], self.nodes[p + 1]);
             self.bwd[p] = seg.then(&self.bwd[p + 1], t);
         }
+        if inst.has_preferences() {
+            self.drift = self.schedule_drift(inst);
+        }
+    }
+
+    /// Seconds of service outside the clients' preferred intervals when the route runs as
+    /// the plan will time it: the first service as late as waiting least allows, then
+    /// everything as early as possible (`fixed::time_route`).
+    fn schedule_drift(&self, inst: &Instance) -> i64 {
+        let clients = self.clients();
+        let Some(&first) = clients.first() else {
+            return 0;
+        };
+        let visits = &inst.vehicle_types[self.vtype].visits;
+        let seg = |c: u32| visits[c as usize].expect("allowed visit");
+        let mut core = seg(first);
+        for pair in clients.windows(2) {
+            core = core.then(&seg(pair[1]), inst.time_of(pair[0], pair[1]));
+        }
+        let depot = inst.vehicle_types[self.vtype].depot;
+        let out = inst.time_of(depot, first);
+        let mut time = core
+            .earliest
+            .max(inst.vehicle_types[self.vtype].shift_start + out)
+            - out;
+        let mut prev = depot;
+        let mut drift = 0;
+        for &c in clients {
+            let s = seg(c);
+            let start = (time + inst.time_of(prev, c)).max(s.earliest);
+            time = start + s.duration;
+            if let Some((from, to)) = inst.preferred[c as usize] {
+                drift += (from - start).max(0) + (time - to).max(0);
+            }
+            prev = c;
+        }
+        drift
     }
 
     /// Feasibility (time windows, shift, processing limit) of the route made of positions
@@ -289,18 +333,7 @@ impl Solution {
 
     /// Objective: travel cost + fixed vehicle costs + penalties of left-out clients.
     pub fn objective(&self, inst: &Instance) -> i64 {
-        let routes: i64 = self
-            .routes
-            .iter()
-            .map(|r| {
-                r.cost()
-                    + if r.is_empty() {
-                        0
-                    } else {
-                        inst.vehicle_types[r.vtype].fixed_cost
-                    }
-            })
-            .sum();
+        let routes: i64 = self.routes.iter().map(|r| r.objective(inst)).sum();
         routes
             + self
                 .unassigned
