@@ -35,9 +35,29 @@ pub enum Command {
     /// Dispatcher accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Plan a station's day from its bookings and print the routes.
+    Plan(PlanArgs),
     /// Benchmarks of the route planner.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The station's id.
+    #[arg(long)]
+    pub station: i64,
+    /// The service day, YYYY-MM-DD (the station's local date).
+    #[arg(long)]
+    pub date: chrono::NaiveDate,
+    /// Seconds of search.
+    #[arg(long, default_value_t = 2.0)]
+    pub time_limit: f64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Publish the new version: donors get their arrival windows.
+    #[arg(long)]
+    pub publish: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,7 +125,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("dispatcher account created");
             Ok(())
         }
-        Command::Bench(command) => crate::bench::run(command),
+        Command::Plan(args) => plan(&cli.database_url, &args),
+        Command::Bench(command) => crate::bench::run(command, &cli.database_url),
     }
 }
 
@@ -125,5 +146,27 @@ fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
     println!("bloodmobile listening on http://{address}");
     actix_web::rt::System::new()
         .block_on(async move { startup::server(state, listener, settings.workers)?.await })?;
+    Ok(())
+}
+
+fn plan(database_url: &str, args: &PlanArgs) -> anyhow::Result<()> {
+    use crate::dispatch::planning::{SolveOptions, plan_day};
+    use crate::dispatch::view::read_plan;
+    let db = Db::open(database_url, 2)?;
+    let options = SolveOptions::new(Some(args.time_limit), Some(args.seed))
+        .map_err(|e| anyhow::anyhow!("--time-limit: {}", e.message))?;
+    let now = chrono::Utc::now();
+    let (plan, timings) = plan_day(&db, args.station, args.date, options, now)?;
+    if args.publish {
+        let (station, date) = (args.station, args.date);
+        db.write_blocking(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                crate::dispatch::publish::publish(conn, station, date, Some(plan.version), now)
+            })
+        })?;
+    }
+    let mut conn = db.get()?;
+    let (_, _, view) = read_plan(&mut conn, args.station, args.date, Some(plan.version))?;
+    print!("{}", crate::dispatch::table::plan_table(&view, timings));
     Ok(())
 }

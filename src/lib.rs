@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod dispatch;
 pub mod domain;
 pub mod registry;
 pub mod routing;

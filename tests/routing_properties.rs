@@ -80,11 +80,18 @@ proptest! {
         let first = plan_day(&problem, &options);
         let mut rng = bloodmobile::routing::rng::Rng::new(seed ^ 0x10c);
         let mut locks = HashMap::new();
+        // A stop split over several vehicles cannot be locked to one (dispatch locks its parts,
+        // each a stop of its own).
+        let mut visits: HashMap<u64, usize> = HashMap::new();
+        for visit in first.routes.iter().flat_map(|r| &r.visits) {
+            *visits.entry(visit.stop_id).or_default() += 1;
+        }
         for route in &first.routes {
             for visit in &route.visits {
                 let stop = problem.stops.iter_mut().find(|s| s.id == visit.stop_id).unwrap();
                 stop.published = Some((visit.start_s - 900, visit.departure_s));
-                if rng.chance(0.4) && stop.locked_to.is_none() {
+                let whole = visits[&visit.stop_id] == 1 && !first.left_out.iter().any(|l| l.stop_id == visit.stop_id);
+                if rng.chance(0.4) && whole {
                     stop.locked_to = Some(route.vehicle_id);
                     locks.insert(stop.id, route.vehicle_id);
                 }
@@ -93,7 +100,7 @@ proptest! {
         let initial = first
             .routes
             .iter()
-            .map(|r| (r.vehicle_id, r.visits.iter().map(|v| v.stop_id).collect()))
+            .map(|r| (r.vehicle_id, r.visits.iter().map(|v| (v.stop_id, v.donors)).collect()))
             .collect();
         let again = plan_day(&problem, &PlanOptions { seed: seed + 1, initial, ..options });
         check_day(&problem, &again);

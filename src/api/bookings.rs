@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
+use super::auth::Dispatcher;
 use super::auth::bearer_token;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
 use crate::booking::{
-    self, BookingDetails, BookingRequest, Change, Created, DonorAnswers, IdempotencyKey,
-    hash_secret,
+    self, Alternative, BookingDetails, BookingError, BookingRequest, Change, Created, DonorAnswers,
+    IdempotencyKey, Outcome, Waitlisted, hash_secret,
 };
 use crate::domain::FieldError;
 use crate::domain::calendar::check_window_name;
@@ -222,7 +223,11 @@ pub async fn create(
     let created = state
         .db
         .write(move |conn| booking::create_booking(conn, request, idempotency, Utc::now()))
-        .await?;
+        .await;
+    let created = match created {
+        Err(full @ BookingError::Full { .. }) => return Err(with_alternatives(&state, full).await),
+        other => other?,
+    };
     Ok(match created {
         Created::New(details) => HttpResponse::Created().json(details),
         Created::Replayed { status, body } => {
@@ -318,7 +323,11 @@ pub async fn reschedule(
         .write(move |conn| {
             booking::reschedule_booking(conn, &reference, token.as_deref(), change, Utc::now())
         })
-        .await?;
+        .await;
+    let details = match details {
+        Err(full @ BookingError::Full { .. }) => return Err(with_alternatives(&state, full).await),
+        other => other?,
+    };
     Ok(HttpResponse::Ok().json(details))
 }
 
@@ -348,6 +357,101 @@ pub async fn cancel(
     let details = state
         .db
         .write(move |conn| booking::cancel_booking(conn, &reference, token.as_deref(), Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(details))
+}
+
+/// A full window's 409, with the nearest choices that still have room (found in a read, after
+/// the refused write).
+async fn with_alternatives(state: &AppState, full: BookingError) -> ApiError {
+    let BookingError::Full {
+        site_id,
+        date,
+        ref window,
+        kind,
+    } = full
+    else {
+        return full.into();
+    };
+    let window_name = window.clone();
+    let found = state
+        .db
+        .run(move |conn| booking::alternatives(conn, site_id, date, &window_name, kind, Utc::now()))
+        .await;
+    let alternatives: Vec<Alternative> = found.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "alternatives");
+        Vec::new()
+    });
+    ApiError::from(full).beside(
+        "alternatives",
+        serde_json::to_value(alternatives).expect("alternatives serialise"),
+    )
+}
+
+/// Joins the waitlist of a full site-day-window. When a booking there is cancelled, the first
+/// waiting donor of that site and day who is still eligible gets the seat.
+#[utoipa::path(
+    operation_id = "join_waitlist",
+    tag = "bookings",
+    request_body = CreateBookingBody,
+    responses(
+        (status = 201, body = Waitlisted),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "the window has room, or the donor is booked or waiting already", body = ErrorBody),
+        (status = 422, description = "ineligible, outside the horizon, after the cut-off", body = ErrorBody),
+    )
+)]
+#[post("/waitlist")]
+pub async fn waitlist(
+    state: web::Data<AppState>,
+    body: ValidJson<CreateBookingBody>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.value.parse()?;
+    let joined = state
+        .db
+        .write(move |conn| booking::join_waitlist(conn, request, Utc::now()))
+        .await?;
+    Ok(HttpResponse::Created().json(joined))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeBody {
+    pub outcome: Outcome,
+}
+
+/// Records what happened on the day (dispatcher): a donation counts as the donor's last
+/// donation for eligibility, and frees the donor to book again.
+#[utoipa::path(
+    operation_id = "record_outcome",
+    tag = "bookings",
+    params(("reference" = String, Path)),
+    request_body = OutcomeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BookingDetails),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "cancelled", body = ErrorBody),
+        (status = 422, description = "the day has not come", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{reference}/outcome")]
+pub async fn outcome(
+    state: web::Data<AppState>,
+    _: Dispatcher,
+    path: web::Path<String>,
+    body: ValidJson<OutcomeBody>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = path.into_inner();
+    let outcome = body.value.outcome;
+    let details = state
+        .db
+        .write(move |conn| {
+            booking::record_outcome(conn, &reference, outcome, Utc::now())?;
+            booking::find_for_dispatcher(conn, &reference)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(details))
 }

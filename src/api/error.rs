@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::accounts::AccountError;
 use crate::booking::BookingError;
 use crate::db::DbError;
+use crate::dispatch::DispatchError;
 use crate::domain::FieldError;
 use crate::domain::calendar::CalendarError;
 use crate::registry::RegistryError;
@@ -40,6 +41,8 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub extra: Map<String, Value>,
+    /// Members of the body beside `error` (e.g. `alternatives` of a full window).
+    pub beside: Option<Box<Map<String, Value>>>,
     pub retry_after: Option<u32>,
 }
 
@@ -51,6 +54,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             extra: Map::new(),
+            beside: None,
             retry_after: None,
         }
     }
@@ -76,6 +80,14 @@ impl ApiError {
             format!("{what} {id} does not exist"),
         )
         .with_field(field)
+    }
+
+    /// Adds a member beside `error` in the body.
+    pub fn beside(mut self, key: &str, value: impl Into<Value>) -> ApiError {
+        self.beside
+            .get_or_insert_with(Default::default)
+            .insert(key.to_string(), value.into());
+        self
     }
 
     /// Tells the client when to try again (`Retry-After`, seconds).
@@ -115,14 +127,22 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after {
             response.insert_header(("Retry-After", seconds.to_string()));
         }
-        response.json(ErrorBody {
+        let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.clone(),
                 message: self.message.clone(),
                 field: self.field.clone(),
                 extra: self.extra.clone(),
             },
-        })
+        };
+        let Some(beside) = &self.beside else {
+            return response.json(body);
+        };
+        let mut value = serde_json::to_value(body).expect("error bodies serialise");
+        if let Value::Object(members) = &mut value {
+            members.extend(beside.as_ref().clone());
+        }
+        response.json(value)
     }
 }
 
@@ -206,6 +226,41 @@ impl From<AccountError> for ApiError {
     }
 }
 
+impl From<DispatchError> for ApiError {
+    fn from(e: DispatchError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            DispatchError::NotFound { what, field, id } => {
+                ApiError::not_found(&what.replace(' ', "_"), field, id)
+            }
+            DispatchError::NoPlan => ApiError::new(StatusCode::NOT_FOUND, "no_plan", message),
+            DispatchError::Invalid(fe) => fe.into(),
+            DispatchError::Infeasible {
+                constraint,
+                stop_id,
+                ..
+            } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "infeasible", message)
+                .with("constraint", constraint)
+                .with(
+                    "stop_id",
+                    serde_json::to_value(stop_id).unwrap_or(Value::Null),
+                ),
+            DispatchError::PlanChanged { latest, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "plan_changed", message).with("latest", latest)
+            }
+            DispatchError::Matrix(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "travel_matrix", message)
+                    .with_field("travel_matrix_file")
+            }
+            DispatchError::Corrupt(_) => {
+                tracing::error!(error = %message, "dispatch");
+                ApiError::internal()
+            }
+            DispatchError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> ApiError {
         let message = e.to_string();
@@ -253,6 +308,16 @@ impl From<BookingError> for ApiError {
             BookingError::AlreadyBooked => {
                 ApiError::new(StatusCode::CONFLICT, "already_booked", message)
                     .with_field("donor.phone")
+            }
+            BookingError::SeatsAvailable => {
+                ApiError::new(StatusCode::CONFLICT, "seats_available", message).with_field("window")
+            }
+            BookingError::AlreadyWaiting => {
+                ApiError::new(StatusCode::CONFLICT, "already_waiting", message)
+                    .with_field("donor.phone")
+            }
+            BookingError::NotYet { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "day_not_come", message)
             }
             BookingError::Cancelled => {
                 ApiError::new(StatusCode::CONFLICT, "booking_cancelled", message)

@@ -107,3 +107,27 @@ fn too_large() -> ApiError {
     )
     .with_field("body")
 }
+
+/// An optional JSON body: none at all (no `Content-Type`, an empty body) is `T::default()`;
+/// anything else must be valid JSON as for [`ValidJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let length = headers
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        let streamed = headers.contains_key(actix_web::http::header::TRANSFER_ENCODING);
+        let empty = length == Some(0) || (length.is_none() && !streamed);
+        if empty && !headers.contains_key(CONTENT_TYPE) || length == Some(0) {
+            return Box::pin(async { Ok(OptionalJson(T::default())) });
+        }
+        let body = ValidJson::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|b| OptionalJson(b.value)) })
+    }
+}

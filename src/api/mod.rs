@@ -7,6 +7,7 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod openapi;
+pub mod plans;
 pub mod sites;
 pub mod stations;
 pub mod vehicles;
@@ -45,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(bookings::show)
                 .service(bookings::reschedule)
                 .service(bookings::cancel)
+                .service(bookings::outcome)
+                .service(bookings::waitlist)
                 .service(stations::list)
                 .service(stations::create)
                 .service(stations::show)
@@ -52,6 +55,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(vehicles::list)
                 .service(vehicles::create)
                 .service(vehicles::update)
+                .service(plans::calendar)
+                .service(plans::create_plan)
+                .service(plans::show)
+                .service(plans::change)
+                .service(plans::publish)
+                .service(plans::csv)
+                .service(plans::geojson)
                 .default_service(web::to(not_found)),
         );
 }

@@ -4,17 +4,20 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, bookings, error, health, sites, stations, vehicles};
+use super::{auth, bookings, error, health, plans, sites, stations, vehicles};
 use crate::booking;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "bloodmobile", description = "Door-to-door blood collection: bookings by community or village."),
+    info(title = "bloodmobile", description = "Door-to-door blood collection: bookings by community or village, bloodmobile routes."),
     paths(
         health::healthz, health::readyz,
         auth::create_token, auth::revoke_token,
         sites::list, sites::show, sites::availability, sites::create, sites::update,
         bookings::create, bookings::show, bookings::reschedule, bookings::cancel,
+        bookings::waitlist, bookings::outcome,
+        plans::create_plan, plans::show, plans::change, plans::publish, plans::csv, plans::geojson,
+        plans::calendar,
         stations::list, stations::show, stations::create, stations::update,
         vehicles::list, vehicles::create, vehicles::update,
     ),
@@ -22,6 +25,10 @@ use crate::booking;
         error::ErrorBody, error::ErrorDetail,
         booking::BookingDetails, booking::SiteSummary, booking::DayAvailability, booking::WindowAvailability,
         crate::station::WindowSpec,
+        booking::ArrivalWindow, booking::Alternative,
+        crate::dispatch::view::PlanView, crate::dispatch::view::RouteView,
+        crate::dispatch::view::StopView, crate::dispatch::view::LeftOutView,
+        crate::dispatch::view::Totals, crate::dispatch::view::WindowMoves,
     )),
     modifiers(&BearerSchemes, &ApiPrefix)
 )]

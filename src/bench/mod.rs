@@ -19,8 +19,8 @@ pub enum BenchCommand {
     Day(DayArgs),
 }
 
-/// Runs a benchmark subcommand.
-pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+/// Runs a benchmark subcommand (`database_url` is the one given to the binary).
+pub fn run(cmd: BenchCommand, _database_url: &str) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Vrptw(args) => vrptw::run(&args),
         BenchCommand::Day(args) => day::run(&args),

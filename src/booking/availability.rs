@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 
 use super::BookingError;
 use super::create::site_context;
+use super::seats::{Wanted, seats_left};
 use crate::db::DbConnection;
-use crate::db::bookings;
+use crate::db::{bookings, plans};
 use crate::domain::FieldError;
 use crate::domain::donation::{DonationKind, KindCounts};
 
@@ -70,8 +71,9 @@ pub fn site_availability(
     let seats = station.seats_per_window(&context.fleet);
     let booked: HashMap<(NaiveDate, String), KindCounts> =
         bookings::booked_by_slot(conn, station.id, from, to)?;
+    let planned = plans::latest_per_day(conn, station.id, from, to)?;
     let days = from.iter_days().take_while(|d| *d <= to);
-    Ok(days
+    let mut result: Vec<DayAvailability> = days
         .map(|date| DayAvailability {
             date,
             windows: station
@@ -110,5 +112,33 @@ pub fn site_availability(
                 })
                 .collect(),
         })
-        .collect())
+        .collect();
+    // A planned day offers what its routes can still take.
+    for day in &mut result {
+        let Some(plan) = planned.get(&day.date) else {
+            continue;
+        };
+        for (index, window) in day.windows.iter_mut().enumerate() {
+            if !window.open {
+                continue;
+            }
+            for kind in DonationKind::ALL {
+                let cap = window.capacity.max(1);
+                *window.seats_left_by_kind.get_mut(kind) = seats_left(
+                    conn,
+                    &context,
+                    Some(plan),
+                    Wanted {
+                        date: day.date,
+                        window_index: index,
+                        kind,
+                    },
+                    cap,
+                    now,
+                )?;
+            }
+            window.seats_left = window.seats_left_by_kind.whole_blood;
+        }
+    }
+    Ok(result)
 }

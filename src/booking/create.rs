@@ -11,7 +11,9 @@ use crate::db::bookings::{self, CONFIRMED, NewBooking};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
-use crate::db::{DbConnection, DbError, lock, lock_key, stored_instant, write_transaction};
+use crate::db::{DbConnection, DbError, lock, lock_key, plans, stored_instant, write_transaction};
+use crate::dispatch::day::lock_day;
+use crate::dispatch::placement::{self, Seat};
 use crate::domain::capacity::{FleetVehicle, kind_offered};
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
@@ -66,6 +68,7 @@ pub struct IdempotencyKey {
 }
 
 /// A site with what booking it depends on: its station's rules and active fleet.
+#[derive(Clone)]
 pub(super) struct SiteContext {
     pub site: SiteRow,
     pub station: Station,
@@ -129,10 +132,6 @@ impl SiteContext {
             .seats_left(&self.fleet, window_index, &booked, kind)
             > 0)
     }
-}
-
-pub(super) fn slot_lock(station_id: i64, date: NaiveDate, window: &str) -> i64 {
-    lock_key(&format!("slot:{station_id}:{date}:{window}"))
 }
 
 /// The donor's history as far as we know it: what they declared and what we stored before.
@@ -248,6 +247,89 @@ pub fn create_booking(
     }
 }
 
+/// Makes a booking inside the caller's write transaction: the site and its station's rules,
+/// the calendar, the donor's eligibility, the seat (the day's plan, once it has one) and the
+/// inserts. The returned details carry the new manage token.
+pub(super) fn book_in_transaction(
+    conn: &mut DbConnection,
+    request: &BookingRequest,
+    now: DateTime<Utc>,
+) -> Result<BookingDetails, BookingError> {
+    // One confirmed booking per phone is kept by the unique indexes on the donor's phone and
+    // on a donor's confirmed booking, also for two requests at once: the insert that would
+    // break them fails and is reported as `AlreadyBooked`.
+    let phone = request.donor.phone.as_str();
+    let context = site_context(conn, request.site_id, "site_id")?;
+    let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
+    let (site, station) = (&context.site, &context.station);
+    let stored = donors::find_by_phone(conn, phone)?;
+    check_eligibility(
+        &request.donor,
+        stored.as_ref(),
+        request.kind,
+        request.volume_ml,
+        request.date,
+    )?;
+    lock_day(conn, station.id, request.date)?;
+    let full = || BookingError::Full {
+        site_id: site.id,
+        date: request.date,
+        window: request.window.clone(),
+        kind: request.kind,
+    };
+    // Once the day has a plan, what is sold must fit its routes; before, the seat rule.
+    let plan = plans::latest(conn, station.id, request.date)?;
+    if plan.is_none() && !context.has_seat(conn, request.date, window_index, request.kind)? {
+        return Err(full());
+    }
+    let values = donor_values(&request.donor, stored.as_ref(), now);
+    let donor = donors::save(conn, stored.as_ref().map(|d| d.id), &values)?;
+    let token = new_secret();
+    let at = stored_instant(now);
+    let mut booking = bookings::insert(
+        conn,
+        &NewBooking {
+            // A collision (one chance in 2^40 per stored booking) breaks the unique index;
+            // `create_booking` then tries again with a new reference.
+            reference: booking_reference(rand::thread_rng().r#gen()),
+            manage_token_hash: hash_secret(&token),
+            donor_id: donor.id,
+            station_id: station.id,
+            site_id: site.id,
+            service_date: request.date,
+            time_window: request.window.clone(),
+            kind: request.kind.as_str().to_string(),
+            volume_ml: request.volume_ml as i32,
+            language: request.language.clone(),
+            status: CONFIRMED.to_string(),
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    if let Some(plan) = plan {
+        let seat = Seat {
+            booking_id: booking.id,
+            site_id: site.id,
+            window: request.window.clone(),
+            kind: request.kind,
+        };
+        if placement::place(conn, station, &plan, &seat, now)?.is_none() {
+            return Err(full());
+        }
+        if plan.status == crate::db::plans::PUBLISHED {
+            booking = bookings::find_by_reference(conn, &booking.reference)?
+                .ok_or_else(|| BookingError::Internal("a new booking vanished".into()))?;
+        }
+    }
+    Ok(BookingDetails::build(
+        station,
+        &booking,
+        site,
+        &donor,
+        Some(token),
+    ))
+}
+
 fn book_once(
     conn: &mut DbConnection,
     request: &BookingRequest,
@@ -264,53 +346,8 @@ fn book_once(
                 return replay(saved, key);
             }
         }
-        // One confirmed booking per phone is kept by the unique indexes on the donor's phone and
-        // on a donor's confirmed booking, also for two requests at once: the insert that would
-        // break them fails and is reported as `AlreadyBooked`.
-        let phone = request.donor.phone.as_str();
-        let context = site_context(conn, request.site_id, "site_id")?;
-        let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
-        let (site, station) = (&context.site, &context.station);
-        let stored = donors::find_by_phone(conn, phone)?;
-        check_eligibility(
-            &request.donor,
-            stored.as_ref(),
-            request.kind,
-            request.volume_ml,
-            request.date,
-        )?;
-        lock(conn, slot_lock(station.id, request.date, &request.window))?;
-        if !context.has_seat(conn, request.date, window_index, request.kind)? {
-            return Err(BookingError::Full {
-                date: request.date,
-                window: request.window.clone(),
-            });
-        }
-        let values = donor_values(&request.donor, stored.as_ref(), now);
-        let donor = donors::save(conn, stored.as_ref().map(|d| d.id), &values)?;
-        let token = new_secret();
+        let details = book_in_transaction(conn, request, now)?;
         let at = stored_instant(now);
-        let booking = bookings::insert(
-            conn,
-            &NewBooking {
-                // A collision (one chance in 2^40 per stored booking) breaks the unique index;
-                // `create_booking` then tries again with a new reference.
-                reference: booking_reference(rand::thread_rng().r#gen()),
-                manage_token_hash: hash_secret(&token),
-                donor_id: donor.id,
-                station_id: station.id,
-                site_id: site.id,
-                service_date: request.date,
-                time_window: request.window.clone(),
-                kind: request.kind.as_str().to_string(),
-                volume_ml: request.volume_ml as i32,
-                language: request.language.clone(),
-                status: CONFIRMED.to_string(),
-                created_at: at,
-                updated_at: at,
-            },
-        )?;
-        let details = BookingDetails::build(station, &booking, site, &donor, Some(token));
         if let Some(key) = &idempotency {
             idempotency::save(
                 conn,

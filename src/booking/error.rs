@@ -1,8 +1,10 @@
 use chrono::NaiveDate;
 
 use crate::db::DbError;
+use crate::dispatch::DispatchError;
 use crate::domain::FieldError;
 use crate::domain::calendar::CalendarError;
+use crate::domain::donation::DonationKind;
 use crate::domain::eligibility::Ineligible;
 
 /// Why a booking could not be made or changed. Each maps to one HTTP status in `api::error`.
@@ -27,9 +29,20 @@ pub enum BookingError {
     #[error("no active bloodmobile of this station collects {kind}")]
     KindNotOffered { kind: &'static str },
     #[error("{window} on {date} is full")]
-    Full { date: NaiveDate, window: String },
+    Full {
+        site_id: i64,
+        date: NaiveDate,
+        window: String,
+        kind: DonationKind,
+    },
     #[error("this phone number already has an active booking")]
     AlreadyBooked,
+    #[error("this window still has room: book it instead of waiting")]
+    SeatsAvailable,
+    #[error("this phone number is already on a waitlist for that day")]
+    AlreadyWaiting,
+    #[error("the day of this booking ({date}) has not come yet")]
+    NotYet { date: NaiveDate },
     #[error("the booking is cancelled")]
     Cancelled,
     #[error("this Idempotency-Key was used for a different request")]
@@ -43,6 +56,16 @@ pub enum BookingError {
 impl From<crate::station::CorruptStation> for BookingError {
     fn from(e: crate::station::CorruptStation) -> Self {
         BookingError::Internal(e.to_string())
+    }
+}
+
+impl From<DispatchError> for BookingError {
+    fn from(e: DispatchError) -> Self {
+        match e {
+            DispatchError::Db(e) => BookingError::Db(e),
+            DispatchError::Invalid(e) => BookingError::Invalid(e),
+            other => BookingError::Internal(other.to_string()),
+        }
     }
 }
 

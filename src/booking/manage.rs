@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::create::{check_eligibility, site_context, slot_lock};
+use super::create::{check_eligibility, site_context};
 use super::{BookingDetails, BookingError, hash_secret};
 use crate::db::bookings::{self, BookingRow, CONFIRMED, Slot};
 use crate::db::donors::{self, DonorRow};
 use crate::db::registry::{self, SiteRow};
-use crate::db::{DbConnection, lock, lock_key, stored_instant, write_transaction};
+use crate::db::{DbConnection, lock, lock_key, plans, stored_instant, write_transaction};
+use crate::dispatch::day::lock_day;
+use crate::dispatch::placement::{self, Seat};
 use crate::domain::donation::{DonationKind, Sex};
 use crate::domain::donor::{DonorName, PhoneNumber};
 use crate::domain::reference::normalise_reference;
@@ -36,11 +38,21 @@ impl Owned {
     }
 }
 
+/// Who is asking for a booking: its owner with a manage token, or a dispatcher.
+enum Access<'a> {
+    Owner(Option<&'a str>),
+    Dispatcher,
+}
+
 fn load_owned(
     conn: &mut DbConnection,
     reference: &str,
     token: Option<&str>,
 ) -> Result<Owned, BookingError> {
+    load(conn, reference, Access::Owner(token))
+}
+
+fn load(conn: &mut DbConnection, reference: &str, access: Access) -> Result<Owned, BookingError> {
     let not_found = || BookingError::NotFound {
         what: "booking",
         field: "reference",
@@ -48,9 +60,11 @@ fn load_owned(
     };
     let normalised = normalise_reference(reference).ok_or_else(not_found)?;
     let booking = bookings::find_by_reference(conn, &normalised)?.ok_or_else(not_found)?;
-    let token = token.ok_or(BookingError::MissingToken)?;
-    if hash_secret(token) != booking.manage_token_hash {
-        return Err(BookingError::WrongToken);
+    if let Access::Owner(token) = access {
+        let token = token.ok_or(BookingError::MissingToken)?;
+        if hash_secret(token) != booking.manage_token_hash {
+            return Err(BookingError::WrongToken);
+        }
     }
     let site = registry::find_site(conn, booking.site_id)?.ok_or_else(not_found)?;
     let station_row = registry::find_station(conn, booking.station_id)?.ok_or_else(not_found)?;
@@ -70,6 +84,14 @@ pub fn find_for_owner(
     token: Option<&str>,
 ) -> Result<BookingDetails, BookingError> {
     Ok(load_owned(conn, reference, token)?.details())
+}
+
+/// The booking, for a dispatcher.
+pub fn find_for_dispatcher(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> Result<BookingDetails, BookingError> {
+    Ok(load(conn, reference, Access::Dispatcher)?.details())
 }
 
 fn ensure_changeable(owned: &Owned, now: DateTime<Utc>) -> Result<(), BookingError> {
@@ -107,7 +129,21 @@ fn lock_booking(conn: &mut DbConnection, reference: &str) -> diesel::QueryResult
     lock(conn, lock_key(&format!("booking:{reference}")))
 }
 
-/// Moves a booking to another site, date or window, if the new slot is open and has a seat.
+/// Takes a booking out of its day's latest plan, if the day has one.
+fn leave_plan(
+    conn: &mut DbConnection,
+    station: &Station,
+    booking: &BookingRow,
+    kind: DonationKind,
+) -> Result<(), BookingError> {
+    if let Some(plan) = plans::latest(conn, booking.station_id, booking.service_date)? {
+        placement::remove(conn, station, &plan, booking.id, kind)?;
+    }
+    Ok(())
+}
+
+/// Moves a booking to another site, date or window, if the new slot is open and has a seat
+/// (once the new day has a plan: if it fits its routes).
 pub fn reschedule_booking(
     conn: &mut DbConnection,
     reference: &str,
@@ -131,6 +167,9 @@ pub fn reschedule_booking(
     let same_slot = station.id == owned.booking.station_id
         && date == owned.booking.service_date
         && window == owned.booking.time_window;
+    if same_slot && site.id == owned.booking.site_id {
+        return Ok(owned.details());
+    }
     if date != owned.booking.service_date {
         let answers = stored_answers(&owned.donor)?;
         check_eligibility(
@@ -143,29 +182,51 @@ pub fn reschedule_booking(
     }
     let moved = write_transaction(conn, |conn| {
         lock_booking(conn, &owned.booking.reference)?;
-        lock(conn, slot_lock(station.id, date, &window))?;
+        let mut days = [
+            (owned.booking.station_id, owned.booking.service_date),
+            (station.id, date),
+        ];
+        days.sort_by_key(|(s, d)| (*d, *s));
+        lock_day(conn, days[0].0, days[0].1)?;
+        if days[1] != days[0] {
+            lock_day(conn, days[1].0, days[1].1)?;
+        }
         // Re-read under the lock: a concurrent cancel or move wins cleanly.
         let current = bookings::find_by_reference(conn, &owned.booking.reference)?
             .filter(|b| b.status == CONFIRMED)
             .ok_or(BookingError::Cancelled)?;
-        if !same_slot && !target.has_seat(conn, date, window_index, kind)? {
-            return Err(BookingError::Full {
-                date,
-                window: window.clone(),
-            });
+        let full = || BookingError::Full {
+            site_id: site.id,
+            date,
+            window: window.clone(),
+            kind,
+        };
+        let plan = plans::latest(conn, station.id, date)?;
+        if plan.is_none() && !same_slot && !target.has_seat(conn, date, window_index, kind)? {
+            return Err(full());
         }
+        leave_plan(conn, &owned.station, &current, kind)?;
         let to = Slot {
             station_id: station.id,
             site_id: site.id,
             date,
             window: &window,
         };
-        Ok(bookings::move_to(
-            conn,
-            current.id,
-            &to,
-            stored_instant(now),
-        )?)
+        let mut moved = bookings::move_to(conn, current.id, &to, stored_instant(now))?;
+        if let Some(plan) = plan {
+            let seat = Seat {
+                booking_id: moved.id,
+                site_id: site.id,
+                window: window.clone(),
+                kind,
+            };
+            if placement::place(conn, station, &plan, &seat, now)?.is_none() {
+                return Err(full());
+            }
+            moved = bookings::find_by_reference(conn, &moved.reference)?
+                .ok_or(BookingError::Cancelled)?;
+        }
+        Ok(moved)
     })?;
     Ok(BookingDetails::build(
         station,
@@ -176,7 +237,8 @@ pub fn reschedule_booking(
     ))
 }
 
-/// Cancels a booking, freeing its seat.
+/// Cancels a booking, freeing its seat at once: its plan's route is re-timed without it, and
+/// the first waitlisted donor of that site and day who is still eligible is booked into it.
 pub fn cancel_booking(
     conn: &mut DbConnection,
     reference: &str,
@@ -185,17 +247,20 @@ pub fn cancel_booking(
 ) -> Result<BookingDetails, BookingError> {
     let owned = load_owned(conn, reference, token)?;
     ensure_changeable(&owned, now)?;
+    let kind = DonationKind::parse(&owned.booking.kind).ok_or_else(|| {
+        BookingError::Internal(format!("booking {}: unknown kind", owned.booking.reference))
+    })?;
     let cancelled = write_transaction(conn, |conn| {
         lock_booking(conn, &owned.booking.reference)?;
+        lock_day(conn, owned.booking.station_id, owned.booking.service_date)?;
         // Re-read under the lock: of two concurrent cancels, the second finds it cancelled.
-        bookings::find_by_reference(conn, &owned.booking.reference)?
+        let current = bookings::find_by_reference(conn, &owned.booking.reference)?
             .filter(|b| b.status == CONFIRMED)
             .ok_or(BookingError::Cancelled)?;
-        Ok::<_, BookingError>(bookings::cancel(
-            conn,
-            owned.booking.id,
-            stored_instant(now),
-        )?)
+        let cancelled = bookings::cancel(conn, current.id, stored_instant(now))?;
+        leave_plan(conn, &owned.station, &current, kind)?;
+        super::waitlist::offer_freed_seat(conn, &current, now)?;
+        Ok::<_, BookingError>(cancelled)
     })?;
     Ok(BookingDetails::build(
         &owned.station,

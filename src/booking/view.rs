@@ -29,6 +29,16 @@ pub struct DonorSummary {
     pub email: Option<String>,
 }
 
+/// When the donor should be at the gate: from the bloodmobile's arrival (less the station's
+/// lead) until it leaves, in the station's offset.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ArrivalWindow {
+    #[schema(value_type = String, format = DateTime)]
+    pub from: DateTime<FixedOffset>,
+    #[schema(value_type = String, format = DateTime)]
+    pub to: DateTime<FixedOffset>,
+}
+
 /// A booking as returned by the API. `manage_token` is present only in the create response.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BookingDetails {
@@ -62,6 +72,12 @@ pub struct BookingDetails {
     pub updated_at: DateTime<FixedOffset>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub cancelled_at: Option<DateTime<FixedOffset>>,
+    /// Null until a plan with this booking is published.
+    pub arrival_window: Option<ArrivalWindow>,
+    /// The published plan version the arrival window comes from.
+    pub plan_version: Option<i32>,
+    /// donated, deferred or no_show, once recorded.
+    pub outcome: Option<String>,
 }
 
 /// A stored UTC instant in the station's zone.
@@ -122,6 +138,16 @@ impl BookingDetails {
             created_at: local_instant(tz, booking.created_at),
             updated_at: local_instant(tz, booking.updated_at),
             cancelled_at: booking.cancelled_at.map(|at| local_instant(tz, at)),
+            arrival_window: booking
+                .arrival_from
+                .zip(booking.arrival_to)
+                .filter(|_| booking.status == crate::db::bookings::CONFIRMED)
+                .map(|(from, to)| ArrivalWindow {
+                    from: local_instant(tz, from),
+                    to: local_instant(tz, to),
+                }),
+            plan_version: booking.plan_version,
+            outcome: booking.outcome.clone(),
         }
     }
 }

@@ -38,6 +38,11 @@ pub struct BookingRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cancelled_at: Option<NaiveDateTime>,
+    pub arrival_from: Option<NaiveDateTime>,
+    pub arrival_to: Option<NaiveDateTime>,
+    pub plan_version: Option<i32>,
+    pub outcome: Option<String>,
+    pub outcome_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -63,6 +68,16 @@ pub fn insert(conn: &mut DbConnection, booking: &NewBooking) -> QueryResult<Book
         .values(booking)
         .returning(bookings::all_columns)
         .get_result(conn)
+}
+
+/// The kind of a booking, by id.
+pub fn find_kind(conn: &mut DbConnection, id: i64) -> QueryResult<Option<DonationKind>> {
+    let kind: Option<String> = bookings::table
+        .find(id)
+        .select(bookings::kind)
+        .first(conn)
+        .optional()?;
+    Ok(kind.and_then(|k| DonationKind::parse(&k)))
 }
 
 pub fn find_by_reference(

@@ -7,6 +7,7 @@ pub mod schema;
 pub mod bookings;
 pub mod donors;
 pub mod idempotency;
+pub mod plans;
 pub mod registry;
 pub mod users;
 mod writer;

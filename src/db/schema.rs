@@ -106,6 +106,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
+        arrival_from -> Nullable<Timestamp>,
+        arrival_to -> Nullable<Timestamp>,
+        plan_version -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        outcome_at -> Nullable<Timestamp>,
     }
 }
 
@@ -140,11 +145,116 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        service_date -> Date,
+        version -> Integer,
+        status -> Text,
+        origin -> Text,
+        vehicles_out -> Text,
+        seed -> BigInt,
+        solve_ms -> Integer,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    plan_routes (plan_id, vehicle_id) {
+        plan_id -> BigInt,
+        vehicle_id -> BigInt,
+        depart_at -> Timestamp,
+        return_at -> Timestamp,
+        drive_seconds -> Integer,
+        distance_m -> Integer,
+    }
+}
+
+diesel::table! {
+    plan_stops (plan_id, stop_id) {
+        plan_id -> BigInt,
+        stop_id -> Integer,
+        site_id -> BigInt,
+        time_window -> Text,
+        vehicle_id -> Nullable<BigInt>,
+        position -> Integer,
+        arrival_at -> Nullable<Timestamp>,
+        start_at -> Nullable<Timestamp>,
+        end_at -> Nullable<Timestamp>,
+        locked -> Bool,
+        whole_blood -> Integer,
+        platelets -> Integer,
+        plasma -> Integer,
+        left_out_reason -> Nullable<Text>,
+        promised_from -> Nullable<Timestamp>,
+        promised_to -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    plan_bookings (plan_id, booking_id) {
+        plan_id -> BigInt,
+        booking_id -> BigInt,
+        stop_id -> Integer,
+    }
+}
+
+diesel::table! {
+    arrival_window_changes (id) {
+        id -> BigInt,
+        booking_id -> BigInt,
+        plan_id -> BigInt,
+        old_from -> Nullable<Timestamp>,
+        old_to -> Nullable<Timestamp>,
+        new_from -> Nullable<Timestamp>,
+        new_to -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    waitlist (id) {
+        id -> BigInt,
+        station_id -> BigInt,
+        site_id -> BigInt,
+        service_date -> Date,
+        time_window -> Text,
+        kind -> Text,
+        phone -> Text,
+        request -> Text,
+        status -> Text,
+        booking_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    donations (id) {
+        id -> BigInt,
+        donor_id -> BigInt,
+        booking_id -> Nullable<BigInt>,
+        donated_on -> Date,
+        kind -> Text,
+        volume_ml -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sites -> stations (station_id));
 diesel::joinable!(vehicles -> stations (station_id));
 diesel::joinable!(bookings -> donors (donor_id));
 diesel::joinable!(bookings -> sites (site_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(plan_routes -> plans (plan_id));
+diesel::joinable!(plan_stops -> plans (plan_id));
+diesel::joinable!(plan_stops -> sites (site_id));
+diesel::joinable!(plan_bookings -> plans (plan_id));
+diesel::joinable!(plan_bookings -> bookings (booking_id));
+diesel::joinable!(bookings -> stations (station_id));
+diesel::joinable!(donations -> donors (donor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     stations,
@@ -155,4 +265,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     users,
     api_tokens,
+    plans,
+    plan_routes,
+    plan_stops,
+    plan_bookings,
+    arrival_window_changes,
+    waitlist,
+    donations,
 );

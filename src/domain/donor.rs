@@ -13,6 +13,22 @@ use crate::domain::FieldError;
 #[schema(value_type = String, example = "+8613800138000")]
 pub struct PhoneNumber(String);
 
+/// A phone number shown to people who need only to recognise it: every digit but the last four
+/// hidden ("+86*******5678"); a leading "+86" is kept.
+pub fn mask_phone(phone: &str) -> String {
+    let (prefix, rest) = match phone.strip_prefix(CN_COUNTRY_CODE) {
+        Some(rest) => (CN_COUNTRY_CODE, rest),
+        None => ("", phone),
+    };
+    let count = rest.chars().count();
+    let masked: String = rest
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < count { '*' } else { c })
+        .collect();
+    format!("{prefix}{masked}")
+}
+
 /// E.164 allows at most 15 digits after the "+"; fewer than 7 is no real subscriber number.
 const E164_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 /// A Chinese mobile number is 11 digits: "1", then 3 to 9, then 9 more digits.
@@ -237,6 +253,13 @@ impl AsRef<str> for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_phones_keep_only_the_last_four_digits() {
+        assert_eq!(mask_phone("+8613912345678"), "+86*******5678");
+        assert_eq!(mask_phone("+4915112345678"), "**********5678");
+        assert_eq!(mask_phone("123"), "123");
+    }
     use proptest::prelude::*;
 
     fn phone(s: &str) -> Result<String, FieldError> {

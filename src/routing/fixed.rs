@@ -187,59 +187,54 @@ pub struct Insertion {
     pub timed: PlannedRoute,
 }
 
-/// The cheapest way to serve `donors` more at `stop` within `routes`, without changing anything
-/// else: join a visit of the stop that has room (least added route time), or else a new visit
-/// at the position that adds the least driving; an empty route opens a vehicle. `accept` may
-/// refuse a timed route (a published plan keeps its promises). `None` when nothing fits.
+/// The cheapest way to serve `donors` more within `routes` without changing anything else:
+/// join a visit of one of the `join` stops that has room (least added route time), or else add
+/// a visit of `new_stop` where it adds the least driving (an empty route opens its vehicle, as
+/// a last resort). `accept` may refuse a timed route (a published plan keeps its promises).
+/// `None` when nothing fits.
 pub fn insert_donors(
     ctx: &DayContext<'_>,
     routes: &[FixedRoute],
-    stop: usize,
+    join: &[usize],
+    new_stop: Option<usize>,
     donors: KindCounts,
-    accept: &dyn Fn(&FixedRoute, &PlannedRoute) -> bool,
+    accept: &dyn Fn(&PlannedRoute) -> bool,
 ) -> Option<Insertion> {
-    let mut scratch = FixedRoute {
-        vehicle: 0,
-        visits: Vec::new(),
-    };
+    let mut scratch: Vec<FixedVisit> = Vec::new();
     let mut best: Option<(i64, Insertion)> = None;
     fn consider(best: &mut Option<(i64, Insertion)>, cost: i64, candidate: Insertion) {
         if best.as_ref().is_none_or(|(c, _)| cost < *c) {
             *best = Some((cost, candidate));
         }
     }
-    // Joining a visit of the same stop: no new stop for the crew.
+    // Joining a visit of the same site and window: no new stop for the crew.
     for (ri, route) in routes.iter().enumerate() {
         for (p, visit) in route.visits.iter().enumerate() {
-            if visit.stop != stop {
+            if !join.contains(&visit.stop) {
                 continue;
             }
-            scratch.vehicle = route.vehicle;
-            scratch.visits.clone_from(&route.visits);
-            scratch.visits[p].donors = visit.donors.plus(&donors);
-            let Ok(timed) = time_route(ctx, route.vehicle, &scratch.visits) else {
+            scratch.clone_from(&route.visits);
+            scratch[p].donors = visit.donors.plus(&donors);
+            let Ok(timed) = time_route(ctx, route.vehicle, &scratch) else {
                 continue;
             };
-            if accept(&scratch, &timed) {
+            if accept(&timed) {
                 let cost = timed.return_s - timed.depart_s;
-                consider(
-                    &mut best,
-                    cost,
-                    Insertion {
-                        route: ri,
-                        position: p,
-                        joined: true,
-                        timed,
-                    },
-                );
+                let found = Insertion {
+                    route: ri,
+                    position: p,
+                    joined: true,
+                    timed,
+                };
+                consider(&mut best, cost, found);
             }
         }
     }
-    if let Some((_, found)) = best {
-        return Some(found);
+    if best.is_some() {
+        return best.map(|(_, found)| found);
     }
+    let stop = new_stop?;
     let location = ctx.stops[stop].location;
-    // A new visit: a used vehicle first (its added driving), an idle one at a day's drive.
     for (ri, route) in routes.iter().enumerate() {
         let v = &ctx.vehicles[route.vehicle];
         if !collects_all(v, &donors) {
@@ -265,23 +260,19 @@ pub fn insert_donors(
             if best.as_ref().is_some_and(|(c, _)| added >= *c) {
                 continue;
             }
-            scratch.vehicle = route.vehicle;
-            scratch.visits.clone_from(&route.visits);
-            scratch.visits.insert(p, FixedVisit { stop, donors });
-            let Ok(timed) = time_route(ctx, route.vehicle, &scratch.visits) else {
+            scratch.clone_from(&route.visits);
+            scratch.insert(p, FixedVisit { stop, donors });
+            let Ok(timed) = time_route(ctx, route.vehicle, &scratch) else {
                 continue;
             };
-            if accept(&scratch, &timed) {
-                consider(
-                    &mut best,
-                    added,
-                    Insertion {
-                        route: ri,
-                        position: p,
-                        joined: false,
-                        timed,
-                    },
-                );
+            if accept(&timed) {
+                let found = Insertion {
+                    route: ri,
+                    position: p,
+                    joined: false,
+                    timed,
+                };
+                consider(&mut best, added, found);
             }
         }
     }
@@ -434,18 +425,20 @@ mod tests {
             visits: vec![visit(0, 8), visit(2, 4)],
         }];
         let one = KindCounts::one(DonationKind::WholeBlood, 1);
-        let joined = insert_donors(&ctx, &routes, 0, one, &|_, _| true).unwrap();
+        let joined = insert_donors(&ctx, &routes, &[0], Some(0), one, &|_| true).unwrap();
         assert!(joined.joined);
         assert_eq!(joined.timed.visits[0].donors.whole_blood, 9);
-        let added = insert_donors(&ctx, &routes, 1, one, &|_, _| true).unwrap();
+        let added = insert_donors(&ctx, &routes, &[], Some(1), one, &|_| true).unwrap();
         assert!(!added.joined);
         assert_eq!(
             added.position, 1,
             "the morning stop goes before the afternoon"
         );
-        let nothing = insert_donors(&ctx, &routes, 1, one, &|_, _| false);
+        let nothing = insert_donors(&ctx, &routes, &[0], Some(1), one, &|_| false);
         assert!(nothing.is_none(), "a refusing filter refuses everything");
         let too_many = KindCounts::one(DonationKind::WholeBlood, 49);
-        assert!(insert_donors(&ctx, &routes, 1, too_many, &|_, _| true).is_none());
+        assert!(insert_donors(&ctx, &routes, &[0], Some(1), too_many, &|_| true).is_none());
+        let join_only = insert_donors(&ctx, &routes, &[1], None, one, &|_| true);
+        assert!(join_only.is_none(), "stop 1 has no visit to join");
     }
 }

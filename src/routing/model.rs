@@ -124,8 +124,9 @@ pub struct PlanOptions {
     pub time_limit: Option<Duration>,
     /// Iteration budget.
     pub iterations: Option<u64>,
-    /// Routes to start from: vehicle id and stop ids in order (a plan being re-planned).
-    pub initial: Vec<(u64, Vec<u64>)>,
+    /// Routes to start from (a plan being re-planned): vehicle id, and the stop ids in order
+    /// with the donors served there (a split stop's parts are told apart by their donors).
+    pub initial: Vec<(u64, Vec<(u64, KindCounts)>)>,
 }
 
 impl Default for PlanOptions {
@@ -295,7 +296,7 @@ pub fn plan_day(problem: &DayProblem, options: &PlanOptions) -> DayPlan {
 fn initial_routes(
     problem: &DayProblem,
     compiled: &Compiled,
-    initial: &[(u64, Vec<u64>)],
+    initial: &[(u64, Vec<(u64, KindCounts)>)],
 ) -> Vec<(usize, Vec<u32>)> {
     let mut taken = vec![false; compiled.parts.len()];
     let mut routes = Vec::new();
@@ -311,13 +312,12 @@ fn initial_routes(
             continue;
         };
         let mut clients = Vec::new();
-        for stop_id in stop_ids {
-            // The first part of the stop not placed yet.
-            let part = compiled
-                .parts
-                .iter()
-                .enumerate()
-                .position(|(c, part)| !taken[c] && problem.stops[part.stop].id == *stop_id);
+        for (stop_id, donors) in stop_ids {
+            // The part of the stop with these donors, else its first part not placed yet.
+            let free = |c: usize| !taken[c] && problem.stops[compiled.parts[c].stop].id == *stop_id;
+            let part = (0..compiled.parts.len())
+                .find(|&c| free(c) && compiled.parts[c].donors == *donors)
+                .or_else(|| (0..compiled.parts.len()).find(|&c| free(c)));
             if let Some(c) = part {
                 taken[c] = true;
                 clients.push(c as u32);

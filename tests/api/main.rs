@@ -7,6 +7,8 @@ mod auth;
 mod bad_input;
 mod bookings;
 mod concurrency;
+mod dispatch;
 mod openapi;
+mod plan_checker;
 mod registry;
 mod time_zones;

@@ -1,0 +1,14 @@
+DROP TABLE donations;
+DROP TABLE waitlist;
+DROP TABLE arrival_window_changes;
+DROP INDEX bookings_one_active_per_donor;
+CREATE UNIQUE INDEX bookings_one_active_per_donor ON bookings (donor_id) WHERE status = 'confirmed';
+ALTER TABLE bookings DROP COLUMN outcome_at;
+ALTER TABLE bookings DROP COLUMN outcome;
+ALTER TABLE bookings DROP COLUMN plan_version;
+ALTER TABLE bookings DROP COLUMN arrival_to;
+ALTER TABLE bookings DROP COLUMN arrival_from;
+DROP TABLE plan_bookings;
+DROP TABLE plan_stops;
+DROP TABLE plan_routes;
+DROP TABLE plans;
