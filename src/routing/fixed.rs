@@ -120,9 +120,11 @@ pub fn time_route(
     if !whole.feasible() {
         return Err(fail(Unassigned::Shift, None));
     }
+    // Processing runs from the first collection until the blood is back at the depot.
+    let processing = core.then(&depot_segment, back);
     if ctx
         .processing_limit_s
-        .is_some_and(|limit| core.duration > limit)
+        .is_some_and(|limit| processing.duration > limit)
     {
         return Err(fail(Unassigned::ProcessingLimit, None));
     }
