@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::db::registry::{FleetRow, StationRow, StationValues};
 use crate::domain::calendar::{BookingPolicy, WindowDef};
-use crate::domain::capacity::{CapacityPolicy, FleetVehicle, day_seats, seats_left};
+use crate::domain::capacity::{CapacityPolicy, CapacityRule, FleetVehicle, WindowLoad};
 use crate::domain::dispatch::{DispatchPolicy, TravelPolicy};
 use crate::domain::donation::{DonationKind, KindCounts};
 use crate::routing::{GeoPoint, ServiceTimes};
@@ -133,27 +133,28 @@ impl Station {
         i64::from(self.dispatch.processing_limit_minutes) * 60
     }
 
-    /// Seats of each window of a day, in the order of `booking.windows`.
-    pub fn seats_per_window(&self, fleet: &[FleetVehicle]) -> Vec<u32> {
-        day_seats(fleet, &self.booking.windows, &self.capacity)
+    /// The seat rule of a day with this fleet: the planner's minutes, before a plan exists.
+    pub fn capacity_rule<'a>(&'a self, fleet: &'a [FleetVehicle]) -> CapacityRule<'a> {
+        CapacityRule {
+            fleet,
+            windows: &self.booking.windows,
+            policy: &self.capacity,
+            day_limit_minutes: self.dispatch.processing_limit_minutes,
+        }
     }
 
-    /// Donors of `kind` the window can still take before a plan exists.
-    pub fn seats_left(
+    /// Donors of `kind` that can still join the site of `load` in window `window_index`, at
+    /// most `cap`, before the day has a plan.
+    pub fn room(
         &self,
         fleet: &[FleetVehicle],
         window_index: usize,
-        booked: &KindCounts,
+        load: &WindowLoad<'_>,
         kind: DonationKind,
+        cap: u32,
     ) -> u32 {
-        seats_left(
-            fleet,
-            &self.booking.windows,
-            window_index,
-            &self.capacity,
-            booked,
-            kind,
-        )
+        self.capacity_rule(fleet)
+            .room(window_index, load, kind, cap)
     }
 
     pub fn window_index(&self, name: &str) -> Option<usize> {

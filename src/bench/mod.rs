@@ -4,6 +4,7 @@
 pub mod bks;
 pub mod checker;
 pub mod day;
+pub mod dispatch;
 pub mod solomon;
 pub mod vrptw;
 
@@ -17,12 +18,16 @@ pub enum BenchCommand {
     Vrptw(VrptwArgs),
     /// Plan a synthetic Jingzhou-scale day (400 stops, 20 vehicles) and print its figures.
     Day(DayArgs),
+    /// Build a large city's day through the booking rules on a fresh database (SQLite, or the
+    /// PostgreSQL of DATABASE_URL), plan it end to end and time the insertion check.
+    Dispatch(dispatch::DispatchArgs),
 }
 
 /// Runs a benchmark subcommand (`database_url` is the one given to the binary).
-pub fn run(cmd: BenchCommand, _database_url: &str) -> anyhow::Result<()> {
+pub fn run(cmd: BenchCommand, database_url: &str) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Vrptw(args) => vrptw::run(&args),
         BenchCommand::Day(args) => day::run(&args),
+        BenchCommand::Dispatch(args) => dispatch::run(&args, database_url),
     }
 }

@@ -1,17 +1,16 @@
 //! Seats left per day and window, as donors see them when choosing a slot.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::BookingError;
 use super::create::site_context;
-use super::seats::{Wanted, seats_left};
+use super::seats::{Wanted, seats_left, split_load};
 use crate::db::DbConnection;
 use crate::db::{bookings, plans};
 use crate::domain::FieldError;
+use crate::domain::capacity::WindowLoad;
 use crate::domain::donation::{DonationKind, KindCounts};
 
 /// One window of one day.
@@ -28,7 +27,7 @@ pub struct WindowAvailability {
     /// Donors of each kind the window can still take now (apheresis takes longer, and only
     /// some bloodmobiles collect it).
     pub seats_left_by_kind: KindCounts,
-    /// Seats the active fleet offers in this window.
+    /// Whole-blood donors one site could book in this window were it empty.
     pub capacity: u32,
     /// Whether the window can be booked now (inside the horizon, before the cut-off).
     pub open: bool,
@@ -44,6 +43,9 @@ pub struct DayAvailability {
     pub date: NaiveDate,
     pub windows: Vec<WindowAvailability>,
 }
+
+/// Seats counted at most per window.
+const CAP: u32 = 999;
 
 /// Longest range one availability request may cover.
 pub const MAX_AVAILABILITY_DAYS: i64 = 62;
@@ -68,10 +70,13 @@ pub fn site_availability(
         let message = format!("at most {MAX_AVAILABILITY_DAYS} days after from");
         return Err(FieldError::new("to", "invalid_range", message).into());
     }
-    let seats = station.seats_per_window(&context.fleet);
-    let booked: HashMap<(NaiveDate, String), KindCounts> =
-        bookings::booked_by_slot(conn, station.id, from, to)?;
+    let booked = bookings::booked_by_slot(conn, station.id, from, to)?;
     let planned = plans::latest_per_day(conn, station.id, from, to)?;
+    let rule = station.capacity_rule(&context.fleet);
+    let empty = WindowLoad {
+        here: KindCounts::default(),
+        others: &[],
+    };
     let days = from.iter_days().take_while(|d| *d <= to);
     let mut result: Vec<DayAvailability> = days
         .map(|date| DayAvailability {
@@ -80,14 +85,18 @@ pub fn site_availability(
                 .booking
                 .windows
                 .iter()
-                .zip(&seats)
                 .enumerate()
-                .map(|(index, (window, &capacity))| {
+                .map(|(index, window)| {
                     let (start, end) = station.booking.window_interval(date, window);
-                    let used = booked
+                    let capacity = rule.room(index, &empty, DonationKind::WholeBlood, CAP);
+                    let (here, others) = booked
                         .get(&(date, window.name.clone()))
-                        .copied()
+                        .map(|sites| split_load(sites, context.site.id))
                         .unwrap_or_default();
+                    let load = WindowLoad {
+                        here,
+                        others: &others,
+                    };
                     let closed = station
                         .booking
                         .check_bookable(now, date, &window.name)
@@ -95,8 +104,7 @@ pub fn site_availability(
                     let mut left = KindCounts::default();
                     if closed.is_none() {
                         for kind in DonationKind::ALL {
-                            *left.get_mut(kind) =
-                                station.seats_left(&context.fleet, index, &used, kind);
+                            *left.get_mut(kind) = rule.room(index, &load, kind, CAP);
                         }
                     }
                     WindowAvailability {

@@ -14,7 +14,7 @@ use crate::db::registry::{self, SiteRow};
 use crate::db::{DbConnection, DbError, lock, lock_key, plans, stored_instant, write_transaction};
 use crate::dispatch::day::lock_day;
 use crate::dispatch::placement::{self, Seat};
-use crate::domain::capacity::{FleetVehicle, kind_offered};
+use crate::domain::capacity::{FleetVehicle, WindowLoad, kind_offered};
 use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
 use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
@@ -117,7 +117,8 @@ impl SiteContext {
             .expect("window checked by check_bookable"))
     }
 
-    /// Whether one more donor of `kind` fits the slot (take the slot's lock first).
+    /// Whether one more donor of `kind` fits the slot before the day has a plan (take the
+    /// day's lock first).
     pub fn has_seat(
         &self,
         conn: &mut DbConnection,
@@ -127,10 +128,12 @@ impl SiteContext {
     ) -> Result<bool, BookingError> {
         let window = &self.station.booking.windows[window_index].name;
         let booked = bookings::booked_in_slot(conn, self.station.id, date, window)?;
-        Ok(self
-            .station
-            .seats_left(&self.fleet, window_index, &booked, kind)
-            > 0)
+        let (here, others) = super::seats::split_load(&booked, self.site.id);
+        let load = WindowLoad {
+            here,
+            others: &others,
+        };
+        Ok(self.station.room(&self.fleet, window_index, &load, kind, 1) > 0)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Seats left in a site-day-window: before a day has a plan, the station's seat rule; once it
 //! has one, how many more donors its routes can take there (the same check a booking passes).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::BookingError;
@@ -8,7 +10,22 @@ use super::create::SiteContext;
 use crate::db::plans::PlanRow;
 use crate::db::{DbConnection, bookings};
 use crate::dispatch::placement;
+use crate::domain::capacity::WindowLoad;
 use crate::domain::donation::{DonationKind, KindCounts};
+
+/// A window's booked donors split into one site's and every other site's.
+pub(super) fn split_load(
+    booked: &HashMap<i64, KindCounts>,
+    site_id: i64,
+) -> (KindCounts, Vec<KindCounts>) {
+    let here = booked.get(&site_id).copied().unwrap_or_default();
+    let others = booked
+        .iter()
+        .filter(|(site, _)| **site != site_id)
+        .map(|(_, donors)| *donors)
+        .collect();
+    (here, others)
+}
 
 /// A slot of a site and the kind of donor asking for it.
 pub(super) struct Wanted {
@@ -41,10 +58,13 @@ pub(super) fn seats_left(
     Ok(match plan {
         Some(plan) => placement::room_for(conn, station, plan, context.site.id, window, kind, cap)?,
         None => {
-            let booked: KindCounts = bookings::booked_in_slot(conn, station.id, date, window)?;
-            station
-                .seats_left(&context.fleet, window_index, &booked, kind)
-                .min(cap)
+            let booked = bookings::booked_in_slot(conn, station.id, date, window)?;
+            let (here, others) = split_load(&booked, context.site.id);
+            let load = WindowLoad {
+                here,
+                others: &others,
+            };
+            station.room(&context.fleet, window_index, &load, kind, cap)
         }
     })
 }

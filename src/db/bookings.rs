@@ -91,58 +91,65 @@ pub fn find_by_reference(
         .map(super::single)
 }
 
-/// Confirmed bookings in one station-day-window, by kind: the seats already taken.
+/// Confirmed bookings in one station-day-window, per site and kind: the stops already booked.
 pub fn booked_in_slot(
     conn: &mut DbConnection,
     station_id: i64,
     date: NaiveDate,
     window: &str,
-) -> QueryResult<KindCounts> {
-    let rows: Vec<(String, i64)> = bookings::table
+) -> QueryResult<HashMap<i64, KindCounts>> {
+    let rows: Vec<(i64, String, i64)> = bookings::table
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.eq(date))
         .filter(bookings::time_window.eq(window))
         .filter(is_confirmed())
-        .group_by(bookings::kind)
-        .select((bookings::kind, count_star()))
+        .group_by((bookings::site_id, bookings::kind))
+        .select((bookings::site_id, bookings::kind, count_star()))
         .load(conn)?;
-    let mut booked = KindCounts::default();
-    for (kind, count) in rows {
+    let mut sites: HashMap<i64, KindCounts> = HashMap::new();
+    for (site, kind, count) in rows {
         if let Some(kind) = DonationKind::parse(&kind) {
-            *booked.get_mut(kind) += u32::try_from(count).unwrap_or(u32::MAX);
+            *sites.entry(site).or_default().get_mut(kind) +=
+                u32::try_from(count).unwrap_or(u32::MAX);
         }
     }
-    Ok(booked)
+    Ok(sites)
 }
 
-/// Confirmed bookings per (date, window) of a station over a date range, by kind.
+/// Confirmed bookings of a station over a date range, per (date, window), site and kind.
 pub fn booked_by_slot(
     conn: &mut DbConnection,
     station_id: i64,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<HashMap<(NaiveDate, String), KindCounts>> {
-    let rows: Vec<(NaiveDate, String, String, i64)> = bookings::table
+) -> QueryResult<HashMap<(NaiveDate, String), HashMap<i64, KindCounts>>> {
+    let rows: Vec<(NaiveDate, String, i64, String, i64)> = bookings::table
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.between(from, to))
         .filter(is_confirmed())
         .group_by((
             bookings::service_date,
             bookings::time_window,
+            bookings::site_id,
             bookings::kind,
         ))
         .select((
             bookings::service_date,
             bookings::time_window,
+            bookings::site_id,
             bookings::kind,
             count_star(),
         ))
         .load(conn)?;
-    let mut slots: HashMap<(NaiveDate, String), KindCounts> = HashMap::new();
-    for (date, window, kind, count) in rows {
+    let mut slots: HashMap<(NaiveDate, String), HashMap<i64, KindCounts>> = HashMap::new();
+    for (date, window, site, kind, count) in rows {
         if let Some(kind) = DonationKind::parse(&kind) {
-            *slots.entry((date, window)).or_default().get_mut(kind) +=
-                u32::try_from(count).unwrap_or(u32::MAX);
+            *slots
+                .entry((date, window))
+                .or_default()
+                .entry(site)
+                .or_default()
+                .get_mut(kind) += u32::try_from(count).unwrap_or(u32::MAX);
         }
     }
     Ok(slots)

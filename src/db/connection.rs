@@ -192,6 +192,14 @@ impl Db {
         self.backend
     }
 
+    /// "sqlite" or "postgres".
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
     /// The URL with its password hidden.
     pub fn display_url(&self) -> String {
         redact_url(&self.url)

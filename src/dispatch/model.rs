@@ -1,8 +1,8 @@
 //! A station-day as a planning problem, and a solved plan as the rows of a new version.
 //!
-//! Two ways in: a fresh plan groups the day's bookings by site and window (warm-started from the
-//! latest version, so re-planning never serves fewer); a re-plan keeps the latest version's
-//! stops (and their ids, locks and promises) and only re-routes them.
+//! Two ways in: the day's first plan groups its bookings by site and window; a re-plan keeps the
+//! latest version's stops (their ids, locks and promises; pieces of one site and window on one
+//! vehicle become one stop again) and starts from its routes, so it never serves fewer.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,6 +28,8 @@ pub struct StopGroup {
     pub bookings: Vec<(i64, DonationKind)>,
     /// The vehicle it is locked to.
     pub locked_to: Option<i64>,
+    /// The vehicle it was on in the version re-planned, if any.
+    pub vehicle: Option<i64>,
     /// The arrival window its donors were told.
     pub promised: Option<(NaiveDateTime, NaiveDateTime)>,
 }
@@ -101,31 +103,16 @@ fn fresh_groups(day: &DayData, exclude: &[i64]) -> Vec<StopGroup> {
                 stored: None,
                 bookings,
                 locked_to: None,
+                vehicle: None,
                 promised,
             }
         })
         .collect()
 }
 
-/// A fresh plan of the day, started from `base`'s routes where its stops still exist.
-pub fn fresh(
-    day: &DayData,
-    vehicles: &[VehicleRow],
-    base: Option<&StoredPlan>,
-) -> Result<DayModel, DispatchError> {
-    let groups = fresh_groups(day, &[]);
-    let mut initial = Vec::new();
-    if let Some(base) = base {
-        let index: HashMap<(i64, &str), u64> = groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| ((g.site_id, g.window.as_str()), i as u64 + 1))
-            .collect();
-        initial = base_routes(base, vehicles, |row| {
-            index.get(&(row.site_id, row.time_window.as_str())).copied()
-        });
-    }
-    build(day, vehicles, groups, initial)
+/// The day's first plan: its bookings grouped by site and window.
+pub fn fresh(day: &DayData, vehicles: &[VehicleRow]) -> Result<DayModel, DispatchError> {
+    build(day, vehicles, fresh_groups(day, &[]), Vec::new())
 }
 
 /// A re-plan of `base`: its stops keep their ids, locks and promises; bookings it does not hold
@@ -154,7 +141,22 @@ pub fn replan(
         let locked_to = row
             .vehicle_id
             .filter(|v| row.locked && vehicles.iter().any(|x| x.id == *v));
+        // Pieces of one site and window on one vehicle (or both left out) serve better as one
+        // stop: one set-up, the same donors on the same vehicle.
+        let twin = groups.iter_mut().find(|g: &&mut StopGroup| {
+            g.site_id == row.site_id
+                && g.window == row.time_window
+                && g.locked_to.is_none()
+                && locked_to.is_none()
+                && g.vehicle == row.vehicle_id
+        });
+        if let Some(twin) = twin {
+            twin.bookings.extend(bookings);
+            twin.bookings.sort_unstable();
+            continue;
+        }
         groups.push(StopGroup {
+            vehicle: row.vehicle_id,
             site_id: row.site_id,
             window: row.time_window.clone(),
             stored: Some(row.stop_id),

@@ -66,8 +66,9 @@ pub struct Timings {
     pub store: Duration,
 }
 
-/// Plans the day afresh: the day's bookings grouped by site and window, the search started from
-/// the latest version (so a re-plan never serves fewer donors), stored as a new draft.
+/// Plans the day: the first time, its bookings grouped by site and window; later, the latest
+/// version re-planned (its stops, locks and promises kept, the search started from its routes,
+/// so planning again never serves fewer donors). Stored as a new draft.
 pub fn plan_day(
     db: &Db,
     station_id: i64,
@@ -82,9 +83,17 @@ pub fn plan_day(
         .map(|b| b.plan.vehicles_out())
         .unwrap_or_default();
     let vehicles = model::available(&day, &out);
-    let model = model::fresh(&day, &vehicles, base.as_ref())?;
+    let (model, first_new) = match &base {
+        Some(base) => (
+            model::replan(&day, &vehicles, base)?,
+            base.stops.iter().map(|s| s.stop_id).max().unwrap_or(0) + 1,
+        ),
+        None => (model::fresh(&day, &vehicles)?, 1),
+    };
     let load = started.elapsed();
-    solve_and_store(db, day, model, None, 1, "plan", out, options, now, load)
+    solve_and_store(
+        db, day, model, None, first_new, "plan", out, options, now, load,
+    )
 }
 
 /// Re-plans the latest version: its stops keep their ids, locks and promises; `vehicles_out`

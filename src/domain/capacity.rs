@@ -1,22 +1,27 @@
-//! Bookable seats per station, day and window, derived from the active fleet.
+//! How many donors a site-day-window can still take before the day has a plan, counted in the
+//! minutes the planner will need to serve them.
 //!
-//! Seats are counted in whole-blood seats: a donor of another kind takes as many seats as their
-//! bed minutes need (`ceil(minutes_kind / minutes_whole_blood)`: 6 for platelets at 90 and 15
-//! minutes). Formula, per vehicle and per window `i` of the day:
-//! - `covered_i`: minutes of window `i` inside the vehicle's shift;
-//! - `throughput_i = floor(beds × floor((covered_i − setup − packup) / minutes_whole_blood)
-//!   × utilisation_percent / 100)`: seats it can serve there, less the share of time kept for
-//!   driving between stops;
-//! - the day's bag stock `donors_per_day` is shared across the windows in proportion to
-//!   `covered_i` (largest remainder, so the shares add up exactly), each window taking
-//!   `min(throughput_i, share_i)`; stock a window cannot use for lack of throughput then goes to
-//!   the other windows in order, as far as their throughput allows.
+//! Each site booked in a window is one stop. A stop of `n_k` donors of each kind takes
+//! `setup + Σ_k ceil(n_k / beds) × minutes_k + packup` minutes on a vehicle with `beds` beds
+//! (the planner's own service time), and a stop too large for one vehicle pays its set-up and
+//! pack-up once per vehicle it needs. So a donor joining a stop already booked costs a round at
+//! most, while a donor opening a new stop also costs its set-up and pack-up.
 //!
-//! So a vehicle never offers more seats in a window than it can serve there, and never more in a
-//! day than its bag stock. A station's seats are the sum over its vehicles. A donor of a kind
-//! only some vehicles collect must also fit in those vehicles' seats ([`seats_left`]).
+//! The fleet offers, per vehicle and window `i`:
+//! - **minutes**: the vehicle's working day is the most window minutes inside its shift that one
+//!   stretch of the processing limit reaches (blood from the first stop must be back within it,
+//!   and the pause between windows counts), times `utilisation_percent` (the rest is driving);
+//!   it is shared across the windows in proportion to the minutes of each window inside the
+//!   shift (largest remainder, so the shares add up exactly);
+//! - **bags**: its bag stock `donors_per_day`, shared the same way.
+//!
+//! A window fits its stops when, for every kind `j` offered, the stops with a donor of a kind
+//! that only `j`'s vehicles collect (every stop, for a kind every vehicle collects) need no more
+//! minutes and bags than those vehicles offer there; such a stop counts whole, as the planner
+//! keeps it on one vehicle. Service minutes are counted with the group's beds averaged over its
+//! minutes, rounded down.
 
-use chrono::NaiveTime;
+use chrono::{NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -53,39 +58,52 @@ impl FleetVehicle {
         u32::try_from((end - start).num_minutes()).unwrap_or(0)
     }
 
-    /// Donors the vehicle can serve in `covered` minutes of a window.
-    fn throughput(&self, covered: u32, policy: &CapacityPolicy) -> u32 {
-        let working =
-            covered.saturating_sub(policy.setup_minutes.saturating_add(policy.packup_minutes));
-        let rounds = working
-            .checked_div(policy.minutes_per_donor.whole_blood)
-            .unwrap_or(0);
-        let full = u64::from(self.beds) * u64::from(rounds);
-        u32::try_from(full * u64::from(policy.utilisation_percent.min(100)) / 100)
-            .unwrap_or(u32::MAX)
+    /// The most window minutes one route can serve: those inside the shift that one stretch of
+    /// `day_limit` minutes reaches (a route's blood is back within the processing limit, and
+    /// the pause between windows counts against it).
+    fn reachable_minutes(&self, windows: &[WindowDef], day_limit: u32) -> u32 {
+        let spans: Vec<(i64, i64)> = windows
+            .iter()
+            .map(|w| {
+                let start = self.shift_start.max(w.start);
+                let end = self.shift_end.min(w.end);
+                let minutes = |t: NaiveTime| i64::from(t.hour() * 60 + t.minute());
+                (minutes(start), minutes(end).max(minutes(start)))
+            })
+            .collect();
+        spans
+            .iter()
+            .map(|&(from, _)| {
+                let to = from + i64::from(day_limit);
+                spans
+                    .iter()
+                    .map(|&(a, b)| (b.min(to) - a.max(from)).max(0))
+                    .sum::<i64>()
+            })
+            .max()
+            .unwrap_or(0) as u32
     }
 
-    /// Seats the vehicle offers in each of the day's `windows`.
-    pub fn day_seats(&self, windows: &[WindowDef], policy: &CapacityPolicy) -> Vec<u32> {
+    /// Working minutes and bags the vehicle offers in each of the day's `windows`.
+    fn offer(&self, windows: &[WindowDef], policy: &CapacityPolicy, day_limit: u32) -> Vec<Offer> {
         let covered: Vec<u32> = windows.iter().map(|w| self.covered_minutes(w)).collect();
-        let throughput: Vec<u32> = covered
-            .iter()
-            .map(|&c| self.throughput(c, policy))
-            .collect();
-        let shares = apportion(self.donors_per_day, &covered);
-        let mut seats: Vec<u32> = throughput
-            .iter()
-            .zip(&shares)
-            .map(|(&t, &s)| t.min(s))
-            .collect();
-        let mut unused = self.donors_per_day - seats.iter().sum::<u32>();
-        for (seat, &limit) in seats.iter_mut().zip(&throughput) {
-            let extra = unused.min(limit - *seat);
-            *seat += extra;
-            unused -= extra;
-        }
-        seats
+        let day = self.reachable_minutes(windows, day_limit);
+        let working = u64::from(day) * u64::from(policy.utilisation_percent.min(100)) / 100;
+        let minutes = apportion(working as u32, &covered);
+        let bags = apportion(self.donors_per_day, &covered);
+        minutes
+            .into_iter()
+            .zip(bags)
+            .map(|(minutes, bags)| Offer { minutes, bags })
+            .collect()
     }
+}
+
+/// What one vehicle offers in one window.
+#[derive(Debug, Clone, Copy, Default)]
+struct Offer {
+    minutes: u32,
+    bags: u32,
 }
 
 /// Splits `total` in proportion to `weights` by largest remainder (ties to the earlier index);
@@ -121,7 +139,8 @@ pub struct CapacityPolicy {
     pub setup_minutes: u32,
     /// Minutes to pack up after the last donor (15).
     pub packup_minutes: u32,
-    /// Share of the throughput offered for booking, in percent, leaving time for driving (80).
+    /// Share of a vehicle's working day offered for service, in percent; the rest is driving
+    /// between stops (80).
     pub utilisation_percent: u32,
 }
 
@@ -140,56 +159,26 @@ impl Default for CapacityPolicy {
     }
 }
 
-impl CapacityPolicy {
-    /// Whole-blood seats one donor of `kind` takes (at least one).
-    pub fn seats_per_donor(&self, kind: DonationKind) -> u32 {
-        self.minutes_per_donor
-            .get(kind)
-            .div_ceil(self.minutes_per_donor.whole_blood.max(1))
-            .max(1)
-    }
-
-    /// Whole-blood seats taken by `booked` donors.
-    pub fn seats_taken(&self, booked: &KindCounts) -> u32 {
-        booked
-            .kinds()
-            .map(|k| booked.get(k) * self.seats_per_donor(k))
-            .sum()
-    }
+/// The donors already booked in one window: this site's, and each other site's.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowLoad<'a> {
+    /// Donors at the site asked about.
+    pub here: KindCounts,
+    /// Donors at every other site booked in the window (one stop each).
+    pub others: &'a [KindCounts],
 }
 
-/// Seats for `windows[window_index]` of a day from the whole `fleet` (0 for an index out of
-/// range). The day's windows are needed to share each vehicle's bag stock among them.
-pub fn window_seats(
-    fleet: &[FleetVehicle],
-    windows: &[WindowDef],
-    window_index: usize,
-    policy: &CapacityPolicy,
-) -> u32 {
-    fleet
-        .iter()
-        .map(|v| {
-            v.day_seats(windows, policy)
-                .get(window_index)
-                .copied()
-                .unwrap_or(0)
-        })
-        .sum()
-}
-
-/// Seats for each of the day's `windows` from the whole `fleet`.
-pub fn day_seats(
-    fleet: &[FleetVehicle],
-    windows: &[WindowDef],
-    policy: &CapacityPolicy,
-) -> Vec<u32> {
-    let mut total = vec![0; windows.len()];
-    for vehicle in fleet {
-        for (sum, seats) in total.iter_mut().zip(vehicle.day_seats(windows, policy)) {
-            *sum += seats;
-        }
-    }
-    total
+/// The capacity rule of one station-day.
+#[derive(Debug, Clone, Copy)]
+pub struct CapacityRule<'a> {
+    /// The active fleet.
+    pub fleet: &'a [FleetVehicle],
+    /// The day's windows, in order.
+    pub windows: &'a [WindowDef],
+    /// The station's service minutes and utilisation.
+    pub policy: &'a CapacityPolicy,
+    /// Longest working day of a vehicle: the processing limit, in minutes.
+    pub day_limit_minutes: u32,
 }
 
 /// Whether any vehicle of the fleet collects `kind`.
@@ -197,57 +186,114 @@ pub fn kind_offered(fleet: &[FleetVehicle], kind: DonationKind) -> bool {
     fleet.iter().any(|v| v.collects(kind))
 }
 
-/// Donors of `kind` that window `window_index` can still take, with `booked` donors (by kind)
-/// already in it.
-///
-/// Each kind is served only by the vehicles collecting it, so for every kind `j` the seats
-/// taken by the kinds that only `j`'s vehicles collect must fit in those vehicles' seats. The
-/// new donor must fit every such group it belongs to; with one whole-blood fleet this is simply
-/// seats less the seats taken.
-pub fn seats_left(
-    fleet: &[FleetVehicle],
-    windows: &[WindowDef],
-    window_index: usize,
-    policy: &CapacityPolicy,
-    booked: &KindCounts,
-    kind: DonationKind,
-) -> u32 {
-    if !kind_offered(fleet, kind) {
-        return 0;
-    }
-    let per_vehicle: Vec<u32> = fleet
-        .iter()
-        .map(|v| {
-            v.day_seats(windows, policy)
-                .get(window_index)
-                .copied()
-                .unwrap_or(0)
-        })
-        .collect();
-    let collected_by =
-        |k: DonationKind| -> Vec<bool> { fleet.iter().map(|v| v.collects(k)).collect() };
-    let within = |inner: &[bool], outer: &[bool]| inner.iter().zip(outer).all(|(&i, &o)| !i || o);
-    let mine = collected_by(kind);
-    let mut left = u32::MAX;
-    for group in DonationKind::ALL {
-        let vehicles = collected_by(group);
-        if !within(&mine, &vehicles) {
-            continue;
+impl CapacityRule<'_> {
+    /// Minutes a stop of `donors` takes with `beds` beds, `max_bags` the largest bag stock a
+    /// vehicle brings and `window` the window's length: its rounds, and a set-up and pack-up
+    /// for each vehicle it needs.
+    fn stop_minutes(&self, donors: &KindCounts, beds: u32, max_bags: u32, window: u32) -> u64 {
+        let total = donors.total();
+        if total == 0 {
+            return 0;
         }
-        let seats: u32 = per_vehicle
-            .iter()
-            .zip(&vehicles)
-            .filter(|(_, in_group)| **in_group)
-            .map(|(s, _)| *s)
+        let p = self.policy;
+        let rounds: u64 = donors
+            .kinds()
+            .map(|k| {
+                u64::from(donors.get(k).div_ceil(beds)) * u64::from(p.minutes_per_donor.get(k))
+            })
             .sum();
-        let taken: u32 = DonationKind::ALL
-            .into_iter()
-            .filter(|&k| kind_offered(fleet, k) && within(&collected_by(k), &vehicles))
-            .map(|k| booked.get(k) * policy.seats_per_donor(k))
-            .sum();
-        left = left.min(seats.saturating_sub(taken) / policy.seats_per_donor(kind));
+        let overhead = u64::from(p.setup_minutes + p.packup_minutes);
+        let work = u64::from(window).saturating_sub(overhead).max(1);
+        let parts = u64::from(total.div_ceil(max_bags.max(1)))
+            .max(rounds.div_ceil(work))
+            .max(1);
+        rounds + parts * overhead
     }
-    left
+
+    /// Whether window `index` can serve `stops` (one per site booked there).
+    pub fn fits(&self, index: usize, stops: &[KindCounts]) -> bool {
+        let Some(window) = self.windows.get(index) else {
+            return false;
+        };
+        let offers: Vec<Offer> = self
+            .fleet
+            .iter()
+            .map(|v| {
+                v.offer(self.windows, self.policy, self.day_limit_minutes)
+                    .get(index)
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let collected_by =
+            |k: DonationKind| -> Vec<bool> { self.fleet.iter().map(|v| v.collects(k)).collect() };
+        let within =
+            |inner: &[bool], outer: &[bool]| inner.iter().zip(outer).all(|(&i, &o)| !i || o);
+        let booked = stops.iter().fold(KindCounts::default(), |a, s| a.plus(s));
+        if booked.kinds().any(|k| !kind_offered(self.fleet, k)) {
+            return false;
+        }
+        for group in DonationKind::ALL {
+            let vehicles = collected_by(group);
+            if !vehicles.contains(&true) {
+                continue;
+            }
+            // The kinds only this group's vehicles collect.
+            let kinds: Vec<DonationKind> = DonationKind::ALL
+                .into_iter()
+                .filter(|&k| kind_offered(self.fleet, k) && within(&collected_by(k), &vehicles))
+                .collect();
+            let members = || {
+                offers
+                    .iter()
+                    .zip(self.fleet)
+                    .zip(&vehicles)
+                    .filter(|(_, in_group)| **in_group)
+                    .map(|(pair, _)| pair)
+            };
+            let minutes: u64 = members().map(|(o, _)| u64::from(o.minutes)).sum();
+            let bags: u64 = members().map(|(o, _)| u64::from(o.bags)).sum();
+            let weighted: u64 = members()
+                .map(|(o, v)| u64::from(o.minutes) * u64::from(v.beds))
+                .sum();
+            let beds = (weighted.checked_div(minutes).unwrap_or(0) as u32).max(1);
+            let max_bags = members().map(|(_, v)| v.donors_per_day).max().unwrap_or(0);
+            let mut need = 0;
+            let mut donors = 0;
+            // A stop with a donor only these vehicles serve comes to them whole: the planner
+            // keeps a stop on one vehicle when some vehicle collects all its kinds.
+            for stop in stops.iter().filter(|s| kinds.iter().any(|&k| s.get(k) > 0)) {
+                need += self.stop_minutes(stop, beds, max_bags, window.minutes());
+                donors += u64::from(stop.total());
+            }
+            if need > minutes || donors > bags {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Donors of `kind` that can still join the site of `load` in window `index`, at most `cap`.
+    pub fn room(&self, index: usize, load: &WindowLoad<'_>, kind: DonationKind, cap: u32) -> u32 {
+        let mut stops: Vec<KindCounts> = load.others.to_vec();
+        stops.push(load.here);
+        let last = stops.len() - 1;
+        let mut fits_with = |extra: u32| {
+            stops[last] = load.here.plus(&KindCounts::one(kind, extra));
+            self.fits(index, &stops)
+        };
+        // Fitting only gets harder with more donors: the largest count that fits, by bisection.
+        let (mut lo, mut hi) = (0, cap);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if fits_with(mid) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
 }
 
 #[cfg(test)]
@@ -273,115 +319,139 @@ mod tests {
         (hm(7, 30), hm(18, 0))
     }
 
-    #[test]
-    fn bag_stock_is_shared_by_covered_minutes() {
-        // Throughput: morning 4 × floor(205/15) × 80% = 41; afternoon 4 × floor(235/15) × 80% = 48.
-        // Stock 60 split 240:270 → 28.2 / 31.8 → 28 / 32 by largest remainder.
-        let seats = vehicle(4, 60, full_day())
-            .day_seats(&WindowDef::defaults(), &CapacityPolicy::default());
-        assert_eq!(seats, [28, 32]);
+    fn wb(n: u32) -> KindCounts {
+        KindCounts::one(DonationKind::WholeBlood, n)
+    }
+
+    fn rule<'a>(
+        fleet: &'a [FleetVehicle],
+        windows: &'a [WindowDef],
+        policy: &'a CapacityPolicy,
+    ) -> CapacityRule<'a> {
+        CapacityRule {
+            fleet,
+            windows,
+            policy,
+            day_limit_minutes: 360,
+        }
     }
 
     #[test]
-    fn throughput_caps_a_large_bag_stock() {
-        let seats = vehicle(4, 200, full_day())
-            .day_seats(&WindowDef::defaults(), &CapacityPolicy::default());
-        assert_eq!(seats, [41, 48]);
+    fn a_vehicle_works_at_most_the_processing_limit_shared_by_window() {
+        // Six hours from 08:00 reach 240 morning and 60 afternoon minutes (the lunch hour
+        // counts against the limit); from 11:30, 30 and 270: 300 either way. 80 % of it is 240
+        // working minutes, shared 240:270 → 113 in the morning, 127 in the afternoon.
+        let v = vehicle(4, 60, full_day());
+        assert_eq!(v.reachable_minutes(&WindowDef::defaults(), 360), 300);
+        assert_eq!(v.reachable_minutes(&WindowDef::defaults(), 24 * 60), 510);
+        let offers = v.offer(&WindowDef::defaults(), &CapacityPolicy::default(), 360);
+        assert_eq!((offers[0].minutes, offers[1].minutes), (113, 127));
+        assert_eq!((offers[0].bags, offers[1].bags), (28, 32));
+    }
+
+    #[test]
+    fn one_stop_takes_rounds_and_one_setup() {
+        let fleet = [vehicle(4, 60, full_day())];
+        let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
+        let r = rule(&fleet, &windows, &policy);
+        // 113 morning minutes: 35 of set-up and pack-up leave 78, five rounds of 15: 20 donors
+        // (the morning's bags are 28, so rounds decide).
+        let empty = WindowLoad {
+            here: KindCounts::default(),
+            others: &[],
+        };
+        assert_eq!(r.room(0, &empty, DonationKind::WholeBlood, 100), 20);
+        let half = WindowLoad {
+            here: wb(12),
+            others: &[],
+        };
+        assert_eq!(r.room(0, &half, DonationKind::WholeBlood, 100), 8);
+    }
+
+    #[test]
+    fn a_new_stop_costs_its_setup_a_joining_donor_only_a_round() {
+        let fleet = [vehicle(4, 60, full_day())];
+        let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
+        let r = rule(&fleet, &windows, &policy);
+        let others = [wb(8)]; // 35 + 2 × 15 = 65 minutes of 113
+        let new_site = WindowLoad {
+            here: KindCounts::default(),
+            others: &others,
+        };
+        // 48 minutes left: 35 to open the stop, no full round: nobody.
+        assert_eq!(r.room(0, &new_site, DonationKind::WholeBlood, 100), 0);
+        let joining = WindowLoad {
+            here: wb(8),
+            others: &[],
+        };
+        // The same site: 48 minutes are three more rounds of four beds.
+        assert_eq!(r.room(0, &joining, DonationKind::WholeBlood, 100), 12);
+    }
+
+    #[test]
+    fn bags_cap_the_window() {
+        let fleet = [vehicle(10, 20, full_day())];
+        let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
+        let r = rule(&fleet, &windows, &policy);
+        let empty = WindowLoad {
+            here: KindCounts::default(),
+            others: &[],
+        };
+        // 20 bags split 240:270 → 9 and 11.
+        assert_eq!(r.room(0, &empty, DonationKind::WholeBlood, 100), 9);
+        assert_eq!(r.room(1, &empty, DonationKind::WholeBlood, 100), 11);
     }
 
     #[test]
     fn only_the_covered_part_of_a_window_counts() {
-        let afternoon_only = vehicle(4, 60, (hm(13, 0), hm(18, 0)));
-        assert_eq!(
-            afternoon_only.day_seats(&WindowDef::defaults(), &CapacityPolicy::default()),
-            [0, 48]
-        );
-        // 30 minutes of morning leave no time after setting up and packing up; the stock meant
-        // for it goes to the afternoon as far as throughput allows (45 + 3).
-        let late = vehicle(4, 50, (hm(11, 30), hm(17, 30)));
-        assert_eq!(
-            late.day_seats(&WindowDef::defaults(), &CapacityPolicy::default()),
-            [0, 48]
-        );
-        let night_shift = vehicle(4, 50, (hm(20, 0), hm(6, 0)));
-        assert_eq!(
-            night_shift.day_seats(&WindowDef::defaults(), &CapacityPolicy::default()),
-            [0, 0]
-        );
-    }
-
-    #[test]
-    fn fleet_seats_add_up_per_window() {
-        let fleet = [vehicle(4, 60, full_day()), vehicle(4, 200, full_day())];
-        let windows = WindowDef::defaults();
-        let policy = CapacityPolicy::default();
-        assert_eq!(window_seats(&fleet, &windows, 0, &policy), 28 + 41);
-        assert_eq!(window_seats(&fleet, &windows, 1, &policy), 32 + 48);
-        assert_eq!(window_seats(&fleet, &windows, 2, &policy), 0);
-        assert_eq!(day_seats(&fleet, &windows, &policy), [69, 80]);
-        assert_eq!(window_seats(&[], &windows, 0, &policy), 0);
-    }
-
-    #[test]
-    fn policy_numbers_drive_the_result() {
-        let policy = CapacityPolicy {
-            minutes_per_donor: KindCounts::one(DonationKind::WholeBlood, 60),
-            setup_minutes: 0,
-            packup_minutes: 0,
-            utilisation_percent: 100,
+        let afternoon_only = [vehicle(4, 60, (hm(13, 0), hm(18, 0)))];
+        let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
+        let r = rule(&afternoon_only, &windows, &policy);
+        let empty = WindowLoad {
+            here: KindCounts::default(),
+            others: &[],
         };
-        let seats = vehicle(2, 100, full_day()).day_seats(&WindowDef::defaults(), &policy);
-        assert_eq!(seats, [8, 8]); // 2 beds × 4 hours; 2 × floor(4.5)
-        let zero = CapacityPolicy {
-            minutes_per_donor: KindCounts::default(),
-            ..policy
+        assert_eq!(r.room(0, &empty, DonationKind::WholeBlood, 100), 0);
+        assert!(r.room(1, &empty, DonationKind::WholeBlood, 100) > 0);
+        let night = [vehicle(4, 60, (hm(20, 0), hm(6, 0)))];
+        let r = rule(&night, &windows, &policy);
+        assert_eq!(r.room(1, &empty, DonationKind::WholeBlood, 100), 0);
+    }
+
+    #[test]
+    fn apheresis_fits_only_on_the_vehicles_that_collect_it() {
+        let mut bus = vehicle(4, 60, full_day());
+        bus.kinds = vec![DonationKind::WholeBlood, DonationKind::Platelets];
+        let fleet = [vehicle(4, 60, full_day()), bus];
+        let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
+        let r = rule(&fleet, &windows, &policy);
+        let empty = WindowLoad {
+            here: KindCounts::default(),
+            others: &[],
         };
+        // On the bus alone: 113 minutes, 35 of overhead, 90 per round of four: no round.
         assert_eq!(
-            vehicle(2, 100, full_day()).day_seats(&WindowDef::defaults(), &zero),
-            [0, 0]
+            r.room(1, &empty, DonationKind::Platelets, 100),
+            4,
+            "afternoon: one round"
         );
-    }
-
-    #[test]
-    fn kinds() {
-        let mut apheresis = vehicle(2, 10, full_day());
-        apheresis.kinds = vec![DonationKind::Platelets, DonationKind::Plasma];
-        let fleet = [vehicle(4, 60, full_day()), apheresis];
-        assert!(DonationKind::ALL.iter().all(|&k| kind_offered(&fleet, k)));
-        assert!(!kind_offered(&fleet[..1], DonationKind::Plasma));
-        assert!(!kind_offered(&[], DonationKind::WholeBlood));
-    }
-
-    #[test]
-    fn apheresis_donors_take_more_seats_and_only_on_their_vehicles() {
-        let policy = CapacityPolicy::default();
-        assert_eq!(policy.seats_per_donor(DonationKind::WholeBlood), 1);
-        assert_eq!(policy.seats_per_donor(DonationKind::Platelets), 6);
-        assert_eq!(policy.seats_per_donor(DonationKind::Plasma), 3);
-        let mut apheresis = vehicle(4, 200, full_day());
-        apheresis.kinds = vec![DonationKind::WholeBlood, DonationKind::Platelets];
-        // Morning seats: 41 on each vehicle.
-        let fleet = [vehicle(4, 200, full_day()), apheresis];
-        let windows = WindowDef::defaults();
-        let none = KindCounts::default();
-        let left =
-            |booked: &KindCounts, kind| seats_left(&fleet, &windows, 0, &policy, booked, kind);
-        assert_eq!(left(&none, DonationKind::WholeBlood), 82);
-        assert_eq!(left(&none, DonationKind::Platelets), 41 / 6);
+        assert_eq!(r.room(0, &empty, DonationKind::Platelets, 100), 0);
         assert_eq!(
-            left(&none, DonationKind::Plasma),
+            r.room(1, &empty, DonationKind::Plasma, 100),
             0,
             "nobody collects plasma"
         );
-        // Whole blood may use the apheresis bus, so it eats into the platelets' room only when
-        // the rest of the fleet is full.
-        let booked = KindCounts::one(DonationKind::WholeBlood, 41);
-        assert_eq!(left(&booked, DonationKind::Platelets), 41 / 6);
-        let booked = KindCounts::one(DonationKind::WholeBlood, 60);
-        assert_eq!(left(&booked, DonationKind::Platelets), 22 / 6);
-        let booked = KindCounts::one(DonationKind::Platelets, 6);
-        assert_eq!(left(&booked, DonationKind::Platelets), 0);
-        assert_eq!(left(&booked, DonationKind::WholeBlood), 82 - 36);
+        let others = [KindCounts::one(DonationKind::Platelets, 4)];
+        let busy = WindowLoad {
+            here: KindCounts::default(),
+            others: &others,
+        };
+        assert_eq!(r.room(1, &busy, DonationKind::Platelets, 100), 0);
+        assert!(
+            r.room(1, &busy, DonationKind::WholeBlood, 100) > 0,
+            "whole blood has the other vehicle"
+        );
+        assert!(!r.fits(0, &[KindCounts::one(DonationKind::Plasma, 1)]));
     }
 
     #[test]
@@ -393,18 +463,21 @@ mod tests {
 
     prop_compose! {
         fn arb_vehicle()(
-            beds in 0u32..12,
+            beds in 1u32..12,
             donors_per_day in 0u32..300,
             start in 0u32..1440,
             len in 0u32..1440,
+            kinds in 0usize..3,
         ) -> FleetVehicle {
             let end = (start + len).min(1439);
-            vehicle(beds, donors_per_day, (hm(start / 60, start % 60), hm(end / 60, end % 60)))
+            let mut v = vehicle(beds, donors_per_day, (hm(start / 60, start % 60), hm(end / 60, end % 60)));
+            v.kinds = match kinds { 0 => vec![DonationKind::WholeBlood], 1 => DonationKind::ALL.to_vec(), _ => vec![DonationKind::WholeBlood, DonationKind::Platelets] };
+            v
         }
     }
 
     prop_compose! {
-        fn arb_windows()(cuts in prop::collection::btree_set(0u32..1440, 2..8)) -> Vec<WindowDef> {
+        fn arb_windows()(cuts in prop::collection::btree_set(0u32..1440, 2..6)) -> Vec<WindowDef> {
             let cuts: Vec<u32> = cuts.into_iter().collect();
             cuts.windows(2)
                 .enumerate()
@@ -415,80 +488,66 @@ mod tests {
 
     prop_compose! {
         fn arb_policy()(
-            minutes_per_donor in 1u32..90,
+            minutes in 1u32..60,
             setup_minutes in 0u32..60,
             packup_minutes in 0u32..60,
             utilisation_percent in 0u32..=100,
         ) -> CapacityPolicy {
             CapacityPolicy {
-                minutes_per_donor: KindCounts { whole_blood: minutes_per_donor, platelets: minutes_per_donor * 6, plasma: minutes_per_donor * 3 },
+                minutes_per_donor: KindCounts { whole_blood: minutes, platelets: minutes * 6, plasma: minutes * 3 },
                 setup_minutes, packup_minutes, utilisation_percent,
             }
         }
     }
 
     proptest! {
+        /// Booking donor by donor wherever `room` says there is room never makes the window
+        /// unfit, and room is exactly what fits: one more would not.
         #[test]
-        fn a_day_never_exceeds_the_bag_stock(
-            fleet in prop::collection::vec(arb_vehicle(), 0..6),
-            windows in arb_windows(),
-            policy in arb_policy(),
-        ) {
-            let total: u32 = day_seats(&fleet, &windows, &policy).iter().sum();
-            prop_assert!(total <= fleet.iter().map(|v| v.donors_per_day).sum());
-            for v in &fleet {
-                for (w, seats) in windows.iter().zip(v.day_seats(&windows, &policy)) {
-                    prop_assert!(seats <= v.throughput(v.covered_minutes(w), &policy));
-                }
-            }
-        }
-
-        #[test]
-        fn more_vehicles_never_mean_fewer_seats(
-            fleet in prop::collection::vec(arb_vehicle(), 0..6),
-            extra in arb_vehicle(),
-            windows in arb_windows(),
-            policy in arb_policy(),
-        ) {
-            let mut bigger = fleet.clone();
-            bigger.push(extra);
-            for i in 0..windows.len() {
-                prop_assert!(window_seats(&bigger, &windows, i, &policy) >= window_seats(&fleet, &windows, i, &policy));
-            }
-        }
-
-        #[test]
-        fn a_donor_offered_a_seat_never_overfills_a_window(
+        fn room_is_exactly_what_fits(
             fleet in prop::collection::vec(arb_vehicle(), 1..5),
             windows in arb_windows(),
             policy in arb_policy(),
-            kinds in prop::collection::vec(0usize..3, 0..60),
+            requests in prop::collection::vec((0usize..4, 0usize..3), 0..80),
         ) {
-            let mut fleet = fleet;
-            for (i, v) in fleet.iter_mut().enumerate() {
-                v.kinds = match i % 3 { 0 => vec![DonationKind::WholeBlood], 1 => DonationKind::ALL.to_vec(), _ => vec![DonationKind::WholeBlood, DonationKind::Platelets] };
-            }
-            let mut booked = KindCounts::default();
-            for k in kinds {
+            let r = CapacityRule { fleet: &fleet, windows: &windows, policy: &policy, day_limit_minutes: 360 };
+            let mut stops = vec![KindCounts::default(); 4];
+            for (site, k) in requests {
                 let kind = DonationKind::ALL[k];
-                if seats_left(&fleet, &windows, 0, &policy, &booked, kind) > 0 {
-                    *booked.get_mut(kind) += 1;
+                let others: Vec<KindCounts> = stops.iter().enumerate().filter(|(i, _)| *i != site).map(|(_, s)| *s).collect();
+                let load = WindowLoad { here: stops[site], others: &others };
+                let room = r.room(0, &load, kind, 500);
+                let mut with = stops.clone();
+                *with[site].get_mut(kind) += room + 1;
+                prop_assert!(room == 500 || !r.fits(0, &with), "one more than the room fits");
+                if room > 0 {
+                    *stops[site].get_mut(kind) += 1;
+                    prop_assert!(r.fits(0, &stops));
                 }
             }
-            prop_assert!(policy.seats_taken(&booked) <= window_seats(&fleet, &windows, 0, &policy));
-            prop_assert_eq!(
-                seats_left(&fleet, &windows, 0, &policy, &KindCounts::default(), DonationKind::WholeBlood),
-                window_seats(&fleet, &windows, 0, &policy)
-            );
         }
 
+        /// More of the same bloodmobile never means less room (beds are averaged over a
+        /// mixed fleet, so a smaller vehicle may lengthen the rounds counted).
         #[test]
-        fn stock_is_used_up_when_throughput_allows(
-            v in arb_vehicle(), windows in arb_windows(), policy in arb_policy(),
+        fn more_of_the_same_vehicle_never_means_less_room(
+            v in arb_vehicle(),
+            count in 1usize..4,
+            windows in arb_windows(),
+            policy in arb_policy(),
+            here in 0u32..30,
         ) {
-            let seats = v.day_seats(&windows, &policy);
-            let throughput: u32 = windows.iter().map(|w| v.throughput(v.covered_minutes(w), &policy)).sum();
-            prop_assert_eq!(seats.iter().sum::<u32>(), v.donors_per_day.min(throughput));
+            let fleet = vec![v.clone(); count];
+            let bigger = vec![v; count + 1];
+            let small = CapacityRule { fleet: &fleet, windows: &windows, policy: &policy, day_limit_minutes: 360 };
+            let large = CapacityRule { fleet: &bigger, windows: &windows, policy: &policy, day_limit_minutes: 360 };
+            let load = WindowLoad { here: wb(here), others: &[] };
+            for i in 0..windows.len() {
+                prop_assert!(
+                    large.room(i, &load, DonationKind::WholeBlood, 200)
+                        >= small.room(i, &load, DonationKind::WholeBlood, 200)
+                );
+            }
         }
     }
 }
