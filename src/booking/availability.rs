@@ -94,7 +94,10 @@ pub fn site_availability(
                         .err();
                     let mut left = KindCounts::default();
                     if closed.is_none() {
-                        for kind in DonationKind::ALL {
+                        for kind in DonationKind::ALL
+                            .into_iter()
+                            .filter(|k| station.collects(*k, date))
+                        {
                             *left.get_mut(kind) =
                                 station.seats_left(&context.fleet, index, &used, kind);
                         }

@@ -35,6 +35,7 @@ pub(super) fn seats_left(
     let window = &station.booking.windows[window_index].name;
     if station.booking.check_bookable(now, date, window).is_err()
         || !crate::domain::capacity::kind_offered(&context.fleet, kind)
+        || !station.collects(kind, date)
     {
         return Ok(0);
     }
