@@ -193,44 +193,36 @@ impl SiteContext {
     }
 }
 
-/// The donations the station recorded for a donor.
-fn recorded_donations(
-    conn: &mut DbConnection,
+/// A stored donation as the rules see it; an unknown kind is a corrupt row.
+fn past_donation(
     donor_id: i64,
-) -> Result<Vec<PastDonation>, BookingError> {
-    donations::recorded(conn, donor_id)?
-        .into_iter()
-        .map(|row| {
-            let kind = DonationKind::parse(&row.kind).ok_or_else(|| {
-                BookingError::Internal(format!("donor {donor_id}: donation of kind {}", row.kind))
-            })?;
-            Ok(PastDonation {
-                date: row.donated_on,
-                kind,
-                volume_ml: u32::try_from(row.volume_ml).ok(),
-            })
-        })
-        .collect()
+    date: NaiveDate,
+    kind: &str,
+    volume_ml: Option<i32>,
+) -> Result<PastDonation, BookingError> {
+    Ok(PastDonation {
+        date,
+        kind: DonationKind::parse(kind).ok_or_else(|| {
+            BookingError::Internal(format!("donor {donor_id}: a donation of kind {kind}"))
+        })?,
+        volume_ml: volume_ml.and_then(|ml| u32::try_from(ml).ok()),
+    })
 }
 
-/// The donations a donor declared in earlier bookings.
-fn declared_donations(
+/// The donations the station recorded for a donor, and those the donor declared before.
+fn stored_history(
     conn: &mut DbConnection,
     donor_id: i64,
-) -> Result<Vec<PastDonation>, BookingError> {
-    donations::declared(conn, donor_id)?
+) -> Result<(Vec<PastDonation>, Vec<PastDonation>), BookingError> {
+    let recorded = donations::recorded(conn, donor_id)?
         .into_iter()
-        .map(|row| {
-            let kind = DonationKind::parse(&row.kind).ok_or_else(|| {
-                BookingError::Internal(format!("donor {donor_id}: declared kind {}", row.kind))
-            })?;
-            Ok(PastDonation {
-                date: row.donated_on,
-                kind,
-                volume_ml: row.volume_ml.and_then(|ml| u32::try_from(ml).ok()),
-            })
-        })
-        .collect()
+        .map(|r| past_donation(donor_id, r.donated_on, &r.kind, Some(r.volume_ml)))
+        .collect::<Result<_, _>>()?;
+    let declared = donations::declared(conn, donor_id)?
+        .into_iter()
+        .map(|d| past_donation(donor_id, d.donated_on, &d.kind, d.volume_ml))
+        .collect::<Result<_, _>>()?;
+    Ok((recorded, declared))
 }
 
 /// The apheresis count a donor gave in an earlier booking, with the day they gave it.
@@ -266,10 +258,7 @@ pub(super) fn check_eligibility(
     today: NaiveDate,
 ) -> Result<(), BookingError> {
     let (recorded, stored_declared) = match stored {
-        Some(row) => (
-            recorded_donations(conn, row.id)?,
-            declared_donations(conn, row.id)?,
-        ),
+        Some(row) => stored_history(conn, row.id)?,
         None => (Vec::new(), Vec::new()),
     };
     check_against_records(
