@@ -2,18 +2,21 @@
 //! in one place, so the seats sold and the routes planned come from the same numbers.
 //!
 //! The numbers a new station starts with are the domain's defaults (`BookingPolicy`,
-//! `CapacityPolicy`, `DispatchPolicy`, `TravelPolicy`); the stored row is the truth after that.
+//! `CapacityPolicy`, `DispatchPolicy`, `TravelPolicy`, `PlasmaPolicy`); the stored row is the
+//! truth after that.
 
 use chrono::{NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::bookings::BookedDay;
 use crate::db::registry::{FleetRow, StationRow, StationValues};
 use crate::domain::calendar::{BookingPolicy, WindowDef};
-use crate::domain::capacity::{CapacityPolicy, CapacityRule, FleetVehicle, WindowLoad};
+use crate::domain::capacity::{CapacityPolicy, CapacityRule, FleetVehicle};
 use crate::domain::dispatch::{DispatchPolicy, TravelPolicy};
-use crate::domain::donation::{DonationKind, KindCounts};
+use crate::domain::donation::{DonationKind, KindCounts, VolumeRules};
+use crate::domain::eligibility::{PlasmaPolicy, RuleBook};
 use crate::routing::{GeoPoint, ServiceTimes};
 
 /// A half-day window as stored and shown: a name and local wall-clock times.
@@ -36,6 +39,15 @@ pub fn windows_from_json(text: &str) -> Result<Vec<WindowSpec>, serde_json::Erro
 
 pub fn windows_to_json(windows: &[WindowSpec]) -> String {
     serde_json::to_string(windows).expect("windows serialise")
+}
+
+/// A stored plasma policy: absent numbers are the domain's defaults.
+pub fn plasma_from_json(text: &str) -> Result<PlasmaPolicy, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+pub fn plasma_to_json(policy: &PlasmaPolicy) -> String {
+    serde_json::to_string(policy).expect("a plasma policy serialises")
 }
 
 /// A stored station that cannot be read (a bug or a hand-edited row).
@@ -61,6 +73,8 @@ pub struct Station {
     pub travel: TravelPolicy,
     /// An OSRM `table` response to use for drive times instead of great-circle estimates.
     pub travel_matrix_file: Option<String>,
+    /// Whether and how the station collects plasma on its own.
+    pub plasma: PlasmaPolicy,
 }
 
 impl Station {
@@ -120,7 +134,26 @@ impl Station {
                 average_speed_kmh: row.average_speed_kmh,
             },
             travel_matrix_file: row.travel_matrix_file.clone(),
+            plasma: plasma_from_json(&row.plasma_policy)
+                .map_err(|e| bad(format!("plasma policy: {e}")))?,
         })
+    }
+
+    /// The eligibility rules the station applies: the national rules and its plasma policy.
+    pub fn rule_book(&self) -> RuleBook {
+        RuleBook::new(&self.plasma)
+    }
+
+    /// The volumes the station collects of each kind.
+    pub fn volumes(&self) -> VolumeRules {
+        let mut volumes = VolumeRules::default();
+        volumes.plasma = self.plasma.volumes.clone();
+        volumes
+    }
+
+    /// Whether the station takes bookings of `kind` for `date` (plasma only under its policy).
+    pub fn collects(&self, kind: DonationKind, date: chrono::NaiveDate) -> bool {
+        kind != DonationKind::Plasma || self.plasma.offered_on(date)
     }
 
     /// The planner's service times: the minutes the capacity rule sells seats with.
@@ -143,18 +176,25 @@ impl Station {
         }
     }
 
-    /// Donors of `kind` that can still join the site of `load` in window `window_index`, at
-    /// most `cap`, before the day has a plan.
+    /// Donors of `kind` that can still join `site_id` in window `window_index`, at most `cap`,
+    /// before the day has a plan; `booked` is the day's bookings.
     pub fn room(
         &self,
         fleet: &[FleetVehicle],
         window_index: usize,
-        load: &WindowLoad<'_>,
+        site_id: i64,
+        booked: &BookedDay,
         kind: DonationKind,
         cap: u32,
     ) -> u32 {
+        let day: Vec<Vec<(i64, KindCounts)>> = self
+            .booking
+            .windows
+            .iter()
+            .map(|w| booked.get(&w.name).cloned().unwrap_or_default())
+            .collect();
         self.capacity_rule(fleet)
-            .room(window_index, load, kind, cap)
+            .room(window_index, site_id, &day, kind, cap)
     }
 
     pub fn window_index(&self, name: &str) -> Option<usize> {
@@ -211,6 +251,7 @@ pub fn new_station_values(
         detour_factor: travel.detour_factor,
         average_speed_kmh: travel.average_speed_kmh,
         travel_matrix_file: None,
+        plasma_policy: plasma_to_json(&PlasmaPolicy::default()),
         updated_at: now,
     }
 }
@@ -243,6 +284,7 @@ pub fn values_of(row: &StationRow) -> StationValues {
         detour_factor: row.detour_factor,
         average_speed_kmh: row.average_speed_kmh,
         travel_matrix_file: row.travel_matrix_file.clone(),
+        plasma_policy: row.plasma_policy.clone(),
         updated_at: row.updated_at,
     }
 }
@@ -309,6 +351,7 @@ mod tests {
             detour_factor: values.detour_factor,
             average_speed_kmh: values.average_speed_kmh,
             travel_matrix_file: values.travel_matrix_file,
+            plasma_policy: values.plasma_policy,
         }
     }
 
@@ -335,6 +378,9 @@ mod tests {
         assert_eq!(station.capacity, CapacityPolicy::default());
         assert_eq!(station.dispatch, DispatchPolicy::default());
         assert_eq!(station.travel, TravelPolicy::default());
+        assert_eq!(station.plasma, PlasmaPolicy::default());
+        assert!(!station.collects(DonationKind::Plasma, chrono::NaiveDate::MAX));
+        assert_eq!(station.volumes(), VolumeRules::default());
         let mut booking = BookingPolicy::with_defaults(chrono_tz::Asia::Shanghai);
         booking.tz = station.tz;
         assert_eq!(station.booking, booking);

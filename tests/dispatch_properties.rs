@@ -18,6 +18,7 @@ use bloodmobile::dispatch::planning::{SolveOptions, plan_day};
 use bloodmobile::dispatch::view::read_plan;
 use bloodmobile::domain::donation::{DonationKind, Sex};
 use bloodmobile::domain::donor::{DonorName, PhoneNumber};
+use bloodmobile::domain::language::Language;
 use bloodmobile::routing::GeoPoint;
 use bloodmobile::routing::rng::Rng;
 use chrono::{Days, NaiveDate, NaiveTime, Utc};
@@ -139,12 +140,8 @@ fn seed(db: &Db, seed: u64) -> (i64, NaiveDate) {
             }
             .into(),
             kind,
-            volume_ml: match kind {
-                DonationKind::WholeBlood => 400,
-                DonationKind::Platelets => 250,
-                DonationKind::Plasma => 400,
-            },
-            language: "zh-CN".into(),
+            volume_ml: None,
+            language: Language::ZhCn,
             donor: DonorAnswers {
                 name: DonorName::parse("测试", "donor.name").unwrap(),
                 phone: PhoneNumber::parse(&format!("139{:08}", seed % 1000 * 1000 + n as u64), "p")
@@ -154,7 +151,10 @@ fn seed(db: &Db, seed: u64) -> (i64, NaiveDate) {
                 sex: Sex::Male,
                 weight_kg: 70.0,
                 blood_type: None,
-                last_donation: None,
+                last_donations: Vec::new(),
+                legacy_last_donation: false,
+                apheresis_12_months: None,
+                adverse_reaction_before: false,
                 vaccination: None,
             },
         };

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{NaiveDate, Utc};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,20 +18,34 @@ use crate::booking::{
 };
 use crate::domain::FieldError;
 use crate::domain::calendar::check_window_name;
-use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
+use crate::domain::donation::{BloodType, DonationKind, Sex};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
-use crate::domain::eligibility::{PastDonation, Vaccination, VaccineType};
+use crate::domain::eligibility::{
+    ApheresisCount, PastDonation, Vaccination, VaccineType, check_declaration,
+};
+use crate::domain::language::Language;
 
-/// Languages notices can be written in.
+/// Languages notices and refusals can be written in.
 pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
 
+/// One earlier donation the donor declares.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LastDonationBody {
     #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub kind: DonationKind,
+    /// Whole blood at most 400 ml; without it, the largest volume of the kind is assumed.
     pub volume_ml: Option<u32>,
+}
+
+/// Apheresis donations (platelets and plasma) in the 12 months up to today.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApheresisBody {
+    pub count: u32,
+    /// Their total volume in ml.
+    pub volume_ml: u32,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -40,6 +54,10 @@ pub struct VaccinationBody {
     /// Day of the last COVID-19 vaccine dose.
     #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
+    /// Local time of the dose ("10:30"); a wait in hours runs from it, or from the end of the
+    /// day when it is not given.
+    #[schema(value_type = Option<String>, example = "10:30")]
+    pub time: Option<String>,
     pub vaccine: VaccineType,
 }
 
@@ -59,7 +77,15 @@ pub struct DonorBody {
     pub weight_kg: f64,
     /// ABO and Rh, e.g. "B+".
     pub blood_type: Option<String>,
+    /// The last donation of each kind (at most one per kind), on or after the 18th birthday.
+    pub last_donations: Option<Vec<LastDonationBody>>,
+    /// The same as a one-item `last_donations` (kept for earlier clients).
     pub last_donation: Option<LastDonationBody>,
+    /// Count and volume of apheresis donations in the 12 months up to today.
+    pub apheresis_12_months: Option<ApheresisBody>,
+    /// An adverse reaction at an earlier donation (fainting, ...): the age limit stays 55.
+    #[serde(default)]
+    pub adverse_reaction_before: bool,
     pub vaccination: Option<VaccinationBody>,
 }
 
@@ -73,9 +99,9 @@ pub struct CreateBookingBody {
     #[schema(example = "morning")]
     pub window: String,
     pub kind: DonationKind,
-    /// Defaults to the kind's usual volume (400 ml of whole blood).
+    /// Defaults to the station's usual volume of the kind (400 ml of whole blood).
     pub volume_ml: Option<u32>,
-    /// "zh-CN" (default) or "en".
+    /// "zh-CN" (default) or "en": notices and refusals are written in it.
     pub language: Option<String>,
     pub donor: DonorBody,
 }
@@ -104,42 +130,79 @@ fn check_past(field: &str, date: NaiveDate, today: NaiveDate) -> Result<(), Fiel
     Ok(())
 }
 
+/// A local time written "10:30" or "10:30:00".
+fn parse_time(field: &str, text: &str) -> Result<NaiveTime, FieldError> {
+    NaiveTime::parse_from_str(text, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M:%S"))
+        .map_err(|_| FieldError::new(field, "invalid_time", "a local time such as 10:30"))
+}
+
 impl CreateBookingBody {
     /// Parses every field into domain types; the first invalid field is the error.
     pub fn parse(self) -> Result<BookingRequest, FieldError> {
         let today = Utc::now().date_naive();
-        let volumes = VolumeRules::default();
         let donor = self.donor;
         check_past("donor.birth_date", donor.birth_date, today)?;
         check_range("donor.weight_kg", donor.weight_kg, 20.0, 300.0)?;
         check_window_name(&self.window)?;
-        let language = self.language.unwrap_or_else(|| LANGUAGES[0].to_string());
-        if !LANGUAGES.contains(&language.as_str()) {
-            return Err(FieldError::new(
-                "language",
-                "unsupported_language",
-                "one of zh-CN, en",
-            ));
-        }
-        let last_donation = match donor.last_donation {
-            Some(last) => {
-                check_past("donor.last_donation.date", last.date, today)?;
-                if let Some(ml) = last.volume_ml {
-                    check_range("donor.last_donation.volume_ml", f64::from(ml), 1.0, 2000.0)?;
-                }
-                Some(PastDonation {
-                    date: last.date,
-                    kind: last.kind,
-                    volume_ml: last.volume_ml,
-                })
-            }
-            None => None,
+        let language = match self.language.as_deref() {
+            None => Language::default(),
+            Some(tag) => Language::parse(tag).ok_or_else(|| {
+                FieldError::new("language", "unsupported_language", "one of zh-CN, en")
+            })?,
         };
+        let legacy_last_donation = donor.last_donation.is_some();
+        let given = match (donor.last_donations, donor.last_donation) {
+            (Some(_), Some(_)) => {
+                return Err(FieldError::new(
+                    "donor.last_donation",
+                    "conflicting_fields",
+                    "give last_donations only; last_donation is its one-item form",
+                ));
+            }
+            (Some(list), None) => list,
+            (None, one) => one.into_iter().collect(),
+        };
+        let item = |i: usize| DonorAnswers::declared_item(legacy_last_donation, i);
+        let mut last_donations = Vec::with_capacity(given.len());
+        for (i, last) in given.into_iter().enumerate() {
+            check_past(&format!("{}.date", item(i)), last.date, today)?;
+            if let Some(ml) = last.volume_ml {
+                check_range(
+                    &format!("{}.volume_ml", item(i)),
+                    f64::from(ml),
+                    1.0,
+                    2000.0,
+                )?;
+            }
+            last_donations.push(PastDonation {
+                date: last.date,
+                kind: last.kind,
+                volume_ml: last.volume_ml,
+            });
+        }
+        let apheresis_12_months = donor.apheresis_12_months.map(|a| ApheresisCount {
+            count: a.count,
+            volume_ml: a.volume_ml,
+        });
+        check_declaration(
+            &last_donations,
+            apheresis_12_months,
+            donor.birth_date,
+            today,
+            item,
+        )?;
         let vaccination = match donor.vaccination {
             Some(v) => {
                 check_past("donor.vaccination.date", v.date, today)?;
+                let time = v
+                    .time
+                    .as_deref()
+                    .map(|t| parse_time("donor.vaccination.time", t))
+                    .transpose()?;
                 Some(Vaccination {
                     date: v.date,
+                    time,
                     vaccine: v.vaccine,
                 })
             }
@@ -150,9 +213,7 @@ impl CreateBookingBody {
             date: self.date,
             window: self.window,
             kind: self.kind,
-            volume_ml: self
-                .volume_ml
-                .unwrap_or_else(|| volumes.default_volume(self.kind)),
+            volume_ml: self.volume_ml,
             language,
             donor: DonorAnswers {
                 name: DonorName::parse(&donor.name, "donor.name")?,
@@ -166,7 +227,10 @@ impl CreateBookingBody {
                     .as_deref()
                     .map(BloodType::parse)
                     .transpose()?,
-                last_donation,
+                last_donations,
+                legacy_last_donation,
+                apheresis_12_months,
+                adverse_reaction_before: donor.adverse_reaction_before,
                 vaccination,
             },
         })

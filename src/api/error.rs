@@ -22,7 +22,10 @@ pub struct ErrorBody {
 }
 
 /// A stable machine-readable `code`, a readable `message`, the offending `field` when there is
-/// one, and extra facts for some codes (`rule` and `eligible_from` for `ineligible`).
+/// one, and extra facts for some codes: for `ineligible`, `rule` (the most binding rule's code),
+/// `eligible_from` (the first day the same request passes every rule, or null) and `rules`
+/// (each failed rule's `rule`, `eligible_from` and `message`). Refusals of a booking are
+/// written in its `language`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     pub code: String,
@@ -273,28 +276,42 @@ impl From<BookingError> for ApiError {
             BookingError::WrongToken => {
                 ApiError::new(StatusCode::FORBIDDEN, "wrong_token", message)
             }
-            BookingError::Ineligible(failures) => {
-                let first = failures.first();
-                let rules: Vec<Value> = failures
+            BookingError::Ineligible { refusal, language } => {
+                let rules: Vec<Value> = refusal
+                    .failures
                     .iter()
                     .map(|f| {
                         serde_json::json!({
                             "rule": f.rule,
-                            "message": f.message,
+                            "message": f.message(language),
                             "eligible_from": f.eligible_from,
                         })
                     })
                     .collect();
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "ineligible", message)
-                    .with_field("donor")
-                    .with("rule", first.map(|f| f.rule).unwrap_or_default())
-                    .with(
-                        "eligible_from",
-                        serde_json::to_value(first.and_then(|f| f.eligible_from))
-                            .unwrap_or(Value::Null),
-                    )
-                    .with("rules", rules)
+                let first = refusal.failures.first().map(|f| f.rule).unwrap_or_default();
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "ineligible",
+                    refusal.message(language),
+                )
+                .with_field("donor")
+                .with("rule", first)
+                .with(
+                    "eligible_from",
+                    serde_json::to_value(refusal.eligible_from).unwrap_or(Value::Null),
+                )
+                .with("rules", rules)
             }
+            BookingError::HistoryConflict {
+                conflict,
+                field,
+                language,
+            } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "history_conflict",
+                conflict.message(language),
+            )
+            .with_field(field),
             BookingError::Calendar(e) => e.into(),
             BookingError::KindNotOffered { .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

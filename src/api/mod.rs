@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bookings;
+pub mod eligibility;
 pub mod error;
 pub mod health;
 pub mod json;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(bookings::cancel)
                 .service(bookings::outcome)
                 .service(bookings::waitlist)
+                .service(eligibility::rules)
                 .service(stations::list)
                 .service(stations::create)
                 .service(stations::show)

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, bookings, error, health, plans, sites, stations, vehicles};
+use super::{auth, bookings, eligibility, error, health, plans, sites, stations, vehicles};
 use crate::booking;
 
 #[derive(OpenApi)]
@@ -16,6 +16,7 @@ use crate::booking;
         sites::list, sites::show, sites::availability, sites::create, sites::update,
         bookings::create, bookings::show, bookings::reschedule, bookings::cancel,
         bookings::waitlist, bookings::outcome,
+        eligibility::rules,
         plans::create_plan, plans::show, plans::change, plans::publish, plans::csv, plans::geojson,
         plans::calendar,
         stations::list, stations::show, stations::create, stations::update,
@@ -25,6 +26,9 @@ use crate::booking;
         error::ErrorBody, error::ErrorDetail,
         booking::BookingDetails, booking::SiteSummary, booking::DayAvailability, booking::WindowAvailability,
         crate::station::WindowSpec,
+        eligibility::RuleList, eligibility::RuleView, eligibility::Description,
+        crate::domain::eligibility::Source, crate::domain::eligibility::RuleKind,
+        crate::domain::eligibility::PlasmaPolicy, crate::domain::eligibility::Wait,
         booking::ArrivalWindow, booking::Alternative,
         crate::dispatch::view::PlanView, crate::dispatch::view::RouteView,
         crate::dispatch::view::StopView, crate::dispatch::view::LeftOutView,

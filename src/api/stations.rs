@@ -10,8 +10,9 @@ use super::auth::Dispatcher;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
 use crate::db::registry::{self, StationRow};
+use crate::domain::eligibility::PlasmaPolicy;
 use crate::registry::{StationFields, stations};
-use crate::station::{WindowSpec, windows_from_json};
+use crate::station::{WindowSpec, plasma_from_json, windows_from_json};
 
 /// A blood station and the numbers its booking rules and its planner use.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -56,6 +57,9 @@ pub struct Station {
     pub average_speed_kmh: f64,
     /// An OSRM table response used for drive times instead of estimates.
     pub travel_matrix_file: Option<String>,
+    /// Whether the station collects plasma on its own, and its rules for it (the eligibility
+    /// rule list shows them with their codes).
+    pub plasma: PlasmaPolicy,
 }
 
 impl TryFrom<StationRow> for Station {
@@ -64,6 +68,10 @@ impl TryFrom<StationRow> for Station {
     fn try_from(row: StationRow) -> Result<Station, ApiError> {
         let windows = windows_from_json(&row.windows).map_err(|e| {
             tracing::error!(station = row.id, error = %e, "stored windows unreadable");
+            ApiError::internal()
+        })?;
+        let plasma = plasma_from_json(&row.plasma_policy).map_err(|e| {
+            tracing::error!(station = row.id, error = %e, "stored plasma policy unreadable");
             ApiError::internal()
         })?;
         Ok(Station {
@@ -93,6 +101,7 @@ impl TryFrom<StationRow> for Station {
             detour_factor: row.detour_factor,
             average_speed_kmh: row.average_speed_kmh,
             travel_matrix_file: row.travel_matrix_file,
+            plasma,
         })
     }
 }

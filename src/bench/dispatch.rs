@@ -18,6 +18,7 @@ use crate::dispatch::planning::{SolveOptions, plan_day};
 use crate::dispatch::view::read_plan;
 use crate::domain::donation::{DonationKind, Sex};
 use crate::domain::donor::{DonorName, PhoneNumber};
+use crate::domain::language::Language;
 use crate::routing::GeoPoint;
 use crate::routing::rng::Rng;
 use crate::station::Station;
@@ -146,12 +147,8 @@ fn request(
         date,
         window: window.into(),
         kind,
-        volume_ml: if kind == DonationKind::Platelets {
-            250
-        } else {
-            400
-        },
-        language: "zh-CN".into(),
+        volume_ml: None,
+        language: Language::ZhCn,
         donor: DonorAnswers {
             name: DonorName::parse("基准献血者", "donor.name").expect("a name"),
             phone: PhoneNumber::parse(&format!("+86137{:08}", n % 100_000_000), "donor.phone")
@@ -161,7 +158,10 @@ fn request(
             sex: Sex::Male,
             weight_kg: 68.0,
             blood_type: None,
-            last_donation: None,
+            last_donations: Vec::new(),
+            legacy_last_donation: false,
+            apheresis_12_months: None,
+            adverse_reaction_before: false,
             vaccination: None,
         },
     }

@@ -6,11 +6,10 @@ use utoipa::ToSchema;
 
 use super::BookingError;
 use super::create::site_context;
-use super::seats::{Wanted, seats_left, split_load};
+use super::seats::{Wanted, seats_left};
 use crate::db::DbConnection;
 use crate::db::{bookings, plans};
 use crate::domain::FieldError;
-use crate::domain::capacity::WindowLoad;
 use crate::domain::donation::{DonationKind, KindCounts};
 
 /// One window of one day.
@@ -70,13 +69,10 @@ pub fn site_availability(
         let message = format!("at most {MAX_AVAILABILITY_DAYS} days after from");
         return Err(FieldError::new("to", "invalid_range", message).into());
     }
-    let booked = bookings::booked_by_slot(conn, station.id, from, to)?;
+    let booked = bookings::booked_by_day(conn, station.id, from, to)?;
     let planned = plans::latest_per_day(conn, station.id, from, to)?;
-    let rule = station.capacity_rule(&context.fleet);
-    let empty = WindowLoad {
-        here: KindCounts::default(),
-        others: &[],
-    };
+    let none = bookings::BookedDay::default();
+    let site_id = context.site.id;
     let days = from.iter_days().take_while(|d| *d <= to);
     let mut result: Vec<DayAvailability> = days
         .map(|date| DayAvailability {
@@ -88,23 +84,22 @@ pub fn site_availability(
                 .enumerate()
                 .map(|(index, window)| {
                     let (start, end) = station.booking.window_interval(date, window);
-                    let capacity = rule.room(index, &empty, DonationKind::WholeBlood, CAP);
-                    let (here, others) = booked
-                        .get(&(date, window.name.clone()))
-                        .map(|sites| split_load(sites, context.site.id))
-                        .unwrap_or_default();
-                    let load = WindowLoad {
-                        here,
-                        others: &others,
-                    };
+                    let fleet = &context.fleet;
+                    let capacity =
+                        station.room(fleet, index, site_id, &none, DonationKind::WholeBlood, CAP);
+                    let day = booked.get(&date).unwrap_or(&none);
                     let closed = station
                         .booking
                         .check_bookable(now, date, &window.name)
                         .err();
                     let mut left = KindCounts::default();
                     if closed.is_none() {
-                        for kind in DonationKind::ALL {
-                            *left.get_mut(kind) = rule.room(index, &load, kind, CAP);
+                        for kind in DonationKind::ALL
+                            .into_iter()
+                            .filter(|k| station.collects(*k, date))
+                        {
+                            *left.get_mut(kind) =
+                                station.room(fleet, index, site_id, day, kind, CAP);
                         }
                     }
                     WindowAvailability {

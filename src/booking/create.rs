@@ -1,28 +1,28 @@
 //! Creating a booking: every rule checked, the seat taken in one serialised transaction.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use diesel::result::DatabaseErrorKind;
 use rand::Rng;
 
 use super::{BookingDetails, BookingError, hash_secret, new_secret};
 use crate::db::bookings::{self, CONFIRMED, NewBooking};
+use crate::db::donations::{self, NewDeclared};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
 use crate::db::{DbConnection, DbError, lock, lock_key, plans, stored_instant, write_transaction};
 use crate::dispatch::day::lock_day;
 use crate::dispatch::placement::{self, Seat};
-use crate::domain::capacity::{FleetVehicle, WindowLoad, kind_offered};
-use crate::domain::donation::{BloodType, DonationKind, Sex, VolumeRules};
+use crate::domain::capacity::{FleetVehicle, kind_offered};
+use crate::domain::donation::{BloodType, DonationKind, Sex};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
-use crate::domain::eligibility::{DonorProfile, PastDonation, RuleBook, Vaccination, VaccineType};
+use crate::domain::eligibility::{
+    ApheresisCount, DonorProfile, HistoryConflict, PastDonation, Requested, Vaccination,
+    VaccineType, check_against_records, latest_statements,
+};
+use crate::domain::language::Language;
 use crate::domain::reference::booking_reference;
 use crate::station::{Station, fleet};
-
-/// The rules in force: GB 18467-2011 with its dated amendments.
-static RULES: LazyLock<RuleBook> = LazyLock::new(RuleBook::gb18467_2011);
 
 /// How long a create's response is kept for retries under the same Idempotency-Key.
 pub const IDEMPOTENCY_RETENTION: TimeDelta = TimeDelta::hours(24);
@@ -37,8 +37,43 @@ pub struct DonorAnswers {
     pub sex: Sex,
     pub weight_kg: f64,
     pub blood_type: Option<BloodType>,
-    pub last_donation: Option<PastDonation>,
+    /// The last donation of each kind, as declared now (empty: nothing new declared).
+    pub last_donations: Vec<PastDonation>,
+    /// Whether they came as the one-item `last_donation` (for naming fields in errors).
+    pub legacy_last_donation: bool,
+    /// Apheresis donations in the 12 months up to today, as the donor counts them.
+    pub apheresis_12_months: Option<ApheresisCount>,
+    /// An adverse reaction at an earlier donation (once declared, kept).
+    pub adverse_reaction_before: bool,
     pub vaccination: Option<Vaccination>,
+}
+
+impl DonorAnswers {
+    /// The JSON path of declared item `index`: "donor.last_donations[0]", or
+    /// "donor.last_donation" when it came as the one-item form (`legacy`).
+    pub fn declared_item(legacy: bool, index: usize) -> String {
+        if legacy {
+            "donor.last_donation".to_string()
+        } else {
+            format!("donor.last_donations[{index}]")
+        }
+    }
+
+    /// The field a history conflict names.
+    fn conflict_field(&self, conflict: &HistoryConflict) -> String {
+        match conflict {
+            HistoryConflict::LastDonationBeforeRecord { index, .. } => {
+                let item = Self::declared_item(self.legacy_last_donation, *index);
+                format!("{item}.date")
+            }
+            HistoryConflict::FewerApheresisThanRecorded { .. } => {
+                "donor.apheresis_12_months.count".to_string()
+            }
+            HistoryConflict::LessApheresisVolumeThanRecorded { .. } => {
+                "donor.apheresis_12_months.volume_ml".to_string()
+            }
+        }
+    }
 }
 
 /// A parsed booking request.
@@ -48,8 +83,9 @@ pub struct BookingRequest {
     pub date: NaiveDate,
     pub window: String,
     pub kind: DonationKind,
-    pub volume_ml: u32,
-    pub language: String,
+    /// `None`: the station's usual volume of the kind.
+    pub volume_ml: Option<u32>,
+    pub language: Language,
     pub donor: DonorAnswers,
 }
 
@@ -117,6 +153,29 @@ impl SiteContext {
             .expect("window checked by check_bookable"))
     }
 
+    /// The donation asked for in the slot: the volume (the station's usual one when not given)
+    /// checked against what the station collects, the window's start for waits in hours.
+    pub fn requested(
+        &self,
+        request: &BookingRequest,
+        window_index: usize,
+    ) -> Result<Requested, BookingError> {
+        let volumes = self.station.volumes();
+        let volume_ml = request
+            .volume_ml
+            .unwrap_or_else(|| volumes.default_volume(request.kind));
+        // A kind the station does not collect is refused by the rules, with their code.
+        if self.station.collects(request.kind, request.date) {
+            volumes.check(request.kind, volume_ml)?;
+        }
+        Ok(Requested {
+            kind: request.kind,
+            volume_ml,
+            date: request.date,
+            starts_at: self.station.booking.windows[window_index].start,
+        })
+    }
+
     /// Whether one more donor of `kind` fits the slot before the day has a plan (take the
     /// day's lock first).
     pub fn has_seat(
@@ -126,92 +185,143 @@ impl SiteContext {
         window_index: usize,
         kind: DonationKind,
     ) -> Result<bool, BookingError> {
-        let window = &self.station.booking.windows[window_index].name;
-        let booked = bookings::booked_in_slot(conn, self.station.id, date, window)?;
-        let (here, others) = super::seats::split_load(&booked, self.site.id);
-        let load = WindowLoad {
-            here,
-            others: &others,
-        };
-        Ok(self.station.room(&self.fleet, window_index, &load, kind, 1) > 0)
+        let booked = bookings::booked_by_day(conn, self.station.id, date, date)?
+            .remove(&date)
+            .unwrap_or_default();
+        let room = self
+            .station
+            .room(&self.fleet, window_index, self.site.id, &booked, kind, 1);
+        Ok(room > 0)
     }
 }
 
-/// The donor's history as far as we know it: what they declared and what we stored before.
-fn history(declared: Option<&PastDonation>, stored: Option<&DonorRow>) -> Vec<PastDonation> {
-    let mut history: Vec<PastDonation> = declared.cloned().into_iter().collect();
-    if let Some(row) = stored
-        && let (Some(date), Some(kind)) =
-            (row.last_donation_date, row.last_donation_kind.as_deref())
-        && let Some(kind) = DonationKind::parse(kind)
-        && !history.iter().any(|d| d.date == date && d.kind == kind)
-    {
-        history.push(PastDonation {
-            date,
-            kind,
-            volume_ml: None,
-        });
-    }
-    history
+/// A stored donation as the rules see it; an unknown kind is a corrupt row.
+fn past_donation(
+    donor_id: i64,
+    date: NaiveDate,
+    kind: &str,
+    volume_ml: Option<i32>,
+) -> Result<PastDonation, BookingError> {
+    Ok(PastDonation {
+        date,
+        kind: DonationKind::parse(kind).ok_or_else(|| {
+            BookingError::Internal(format!("donor {donor_id}: a donation of kind {kind}"))
+        })?,
+        volume_ml: volume_ml.and_then(|ml| u32::try_from(ml).ok()),
+    })
+}
+
+/// The donations the station recorded for a donor, and those the donor declared before.
+fn stored_history(
+    conn: &mut DbConnection,
+    donor_id: i64,
+) -> Result<(Vec<PastDonation>, Vec<PastDonation>), BookingError> {
+    let recorded = donations::recorded(conn, donor_id)?
+        .into_iter()
+        .map(|r| past_donation(donor_id, r.donated_on, &r.kind, Some(r.volume_ml)))
+        .collect::<Result<_, _>>()?;
+    let declared = donations::declared(conn, donor_id)?
+        .into_iter()
+        .map(|d| past_donation(donor_id, d.donated_on, &d.kind, d.volume_ml))
+        .collect::<Result<_, _>>()?;
+    Ok((recorded, declared))
+}
+
+/// The apheresis count a donor gave in an earlier booking, with the day they gave it.
+fn stored_apheresis(row: &DonorRow) -> Option<(ApheresisCount, NaiveDate)> {
+    Some((
+        ApheresisCount {
+            count: u32::try_from(row.apheresis_12m_count?).ok()?,
+            volume_ml: u32::try_from(row.apheresis_12m_volume_ml?).ok()?,
+        },
+        row.apheresis_12m_as_of?,
+    ))
 }
 
 /// The last vaccination a donor told us about in an earlier booking.
 fn stored_vaccination(row: &DonorRow) -> Option<Vaccination> {
     Some(Vaccination {
         date: row.vaccination_date?,
+        time: row.vaccination_time,
         vaccine: VaccineType::parse(row.vaccine_type.as_deref()?)?,
     })
 }
 
-/// The rules in force on `date`, applied to what the donor says now and told us before.
+/// The rules of `station` in force on the requested day, applied to the donor's whole history:
+/// what the station recorded, what they declared before and what they declare now (`today`,
+/// the station's local day). A declaration the records contradict is refused first.
 pub(super) fn check_eligibility(
+    conn: &mut DbConnection,
+    station: &Station,
     donor: &DonorAnswers,
     stored: Option<&DonorRow>,
-    kind: DonationKind,
-    volume_ml: u32,
-    date: NaiveDate,
+    requested: Requested,
+    language: Language,
+    today: NaiveDate,
 ) -> Result<(), BookingError> {
-    let history = history(donor.last_donation.as_ref(), stored);
+    let (recorded, stored_declared) = match stored {
+        Some(row) => stored_history(conn, row.id)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    check_against_records(
+        &recorded,
+        &donor.last_donations,
+        donor.apheresis_12_months,
+        today,
+    )
+    .map_err(|conflict| BookingError::HistoryConflict {
+        field: donor.conflict_field(&conflict),
+        conflict,
+        language,
+    })?;
+    let declared = latest_statements(&stored_declared, &donor.last_donations);
+    let apheresis = donor
+        .apheresis_12_months
+        .map(|count| (count, today))
+        .or_else(|| stored.and_then(stored_apheresis));
+    let book = station.rule_book();
+    let history = book.history(&recorded, &declared, apheresis);
     let profile = DonorProfile {
         birth_date: donor.birth_date,
         sex: donor.sex,
         weight_kg: donor.weight_kg,
-        repeat_donor: !history.is_empty(),
+        adverse_reaction_before: donor.adverse_reaction_before
+            || stored.is_some_and(|s| s.adverse_reaction_before),
     };
     let vaccination = donor
         .vaccination
         .clone()
         .or_else(|| stored.and_then(stored_vaccination));
-    RULES
-        .check(
-            &profile,
-            &history,
-            vaccination.as_ref(),
-            kind,
-            volume_ml,
-            date,
-        )
-        .map_err(BookingError::Ineligible)
+    book.check(&profile, &history, vaccination.as_ref(), requested)
+        .map_err(|refusal| BookingError::Ineligible { refusal, language })
 }
 
 fn donor_values(
     donor: &DonorAnswers,
     stored: Option<&DonorRow>,
     now: DateTime<Utc>,
+    today: NaiveDate,
 ) -> DonorValues {
-    // Keep a previously declared last donation when this booking does not mention one.
-    let (last_date, last_kind) = match &donor.last_donation {
-        Some(d) => (Some(d.date), Some(d.kind.as_str().to_string())),
-        None => (
-            stored.and_then(|s| s.last_donation_date),
-            stored.and_then(|s| s.last_donation_kind.clone()),
-        ),
-    };
-    let (vaccination_date, vaccine_type) = match &donor.vaccination {
-        Some(v) => (Some(v.date), Some(v.vaccine.as_str().to_string())),
+    // Keep what an earlier booking told us when this one does not mention it.
+    let (vaccination_date, vaccination_time, vaccine_type) = match &donor.vaccination {
+        Some(v) => (Some(v.date), v.time, Some(v.vaccine.as_str().to_string())),
         None => (
             stored.and_then(|s| s.vaccination_date),
+            stored.and_then(|s| s.vaccination_time),
             stored.and_then(|s| s.vaccine_type.clone()),
+        ),
+    };
+    let signed = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    let (count, volume, as_of) = match donor.apheresis_12_months {
+        Some(c) => (
+            Some(signed(c.count)),
+            Some(signed(c.volume_ml)),
+            Some(today),
+        ),
+        None => (
+            stored.and_then(|s| s.apheresis_12m_count),
+            stored.and_then(|s| s.apheresis_12m_volume_ml),
+            stored.and_then(|s| s.apheresis_12m_as_of),
         ),
     };
     DonorValues {
@@ -222,11 +332,15 @@ fn donor_values(
         sex: donor.sex.as_str().to_string(),
         weight_kg: donor.weight_kg,
         blood_type: donor.blood_type.map(|b| b.as_str().to_string()),
-        last_donation_date: last_date,
-        last_donation_kind: last_kind,
         vaccination_date,
         vaccine_type,
         updated_at: stored_instant(now),
+        apheresis_12m_count: count,
+        apheresis_12m_volume_ml: volume,
+        apheresis_12m_as_of: as_of,
+        adverse_reaction_before: donor.adverse_reaction_before
+            || stored.is_some_and(|s| s.adverse_reaction_before),
+        vaccination_time,
     }
 }
 
@@ -238,7 +352,6 @@ pub fn create_booking(
     idempotency: Option<IdempotencyKey>,
     now: DateTime<Utc>,
 ) -> Result<Created, BookingError> {
-    VolumeRules::default().check(request.kind, request.volume_ml)?;
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -265,13 +378,17 @@ pub(super) fn book_in_transaction(
     let context = site_context(conn, request.site_id, "site_id")?;
     let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
     let (site, station) = (&context.site, &context.station);
+    let requested = context.requested(request, window_index)?;
+    let today = station.booking.local_today(now);
     let stored = donors::find_by_phone(conn, phone)?;
     check_eligibility(
+        conn,
+        station,
         &request.donor,
         stored.as_ref(),
-        request.kind,
-        request.volume_ml,
-        request.date,
+        requested,
+        request.language,
+        today,
     )?;
     lock_day(conn, station.id, request.date)?;
     let full = || BookingError::Full {
@@ -285,10 +402,21 @@ pub(super) fn book_in_transaction(
     if plan.is_none() && !context.has_seat(conn, request.date, window_index, request.kind)? {
         return Err(full());
     }
-    let values = donor_values(&request.donor, stored.as_ref(), now);
+    let values = donor_values(&request.donor, stored.as_ref(), now, today);
     let donor = donors::save(conn, stored.as_ref().map(|d| d.id), &values)?;
-    let token = new_secret();
     let at = stored_instant(now);
+    let declared: Vec<NewDeclared> = request
+        .donor
+        .last_donations
+        .iter()
+        .map(|d| NewDeclared {
+            kind: d.kind.as_str().to_string(),
+            donated_on: d.date,
+            volume_ml: d.volume_ml.and_then(|ml| i32::try_from(ml).ok()),
+        })
+        .collect();
+    donations::declare(conn, donor.id, &declared, today, at)?;
+    let token = new_secret();
     let mut booking = bookings::insert(
         conn,
         &NewBooking {
@@ -302,8 +430,8 @@ pub(super) fn book_in_transaction(
             service_date: request.date,
             time_window: request.window.clone(),
             kind: request.kind.as_str().to_string(),
-            volume_ml: request.volume_ml as i32,
-            language: request.language.clone(),
+            volume_ml: requested.volume_ml as i32,
+            language: request.language.as_str().to_string(),
             status: CONFIRMED.to_string(),
             created_at: at,
             updated_at: at,

@@ -5,7 +5,8 @@ use crate::dispatch::DispatchError;
 use crate::domain::FieldError;
 use crate::domain::calendar::CalendarError;
 use crate::domain::donation::DonationKind;
-use crate::domain::eligibility::Ineligible;
+use crate::domain::eligibility::{HistoryConflict, Refusal};
+use crate::domain::language::Language;
 
 /// Why a booking could not be made or changed. Each maps to one HTTP status in `api::error`.
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +23,19 @@ pub enum BookingError {
     MissingToken,
     #[error("the manage token does not match this booking")]
     WrongToken,
-    #[error("the donor is not eligible: {}", .0.first().map(|i| i.message.as_str()).unwrap_or(""))]
-    Ineligible(Vec<Ineligible>),
+    /// The rules refuse the donation; messages follow the booking's language.
+    #[error("{}", refusal.message(Language::En))]
+    Ineligible {
+        refusal: Refusal,
+        language: Language,
+    },
+    /// What the donor declares contradicts the station's own records (`field` names it).
+    #[error("{}", conflict.message(Language::En))]
+    HistoryConflict {
+        conflict: HistoryConflict,
+        field: String,
+        language: Language,
+    },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
     #[error("no active bloodmobile of this station collects {kind}")]

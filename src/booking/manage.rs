@@ -12,6 +12,8 @@ use crate::dispatch::day::lock_day;
 use crate::dispatch::placement::{self, Seat};
 use crate::domain::donation::{DonationKind, Sex};
 use crate::domain::donor::{DonorName, PhoneNumber};
+use crate::domain::eligibility::Requested;
+use crate::domain::language::Language;
 use crate::domain::reference::normalise_reference;
 use crate::station::Station;
 
@@ -118,8 +120,11 @@ fn stored_answers(donor: &DonorRow) -> Result<DonorAnswers, BookingError> {
         sex: Sex::parse(&donor.sex).ok_or_else(|| corrupt("sex"))?,
         weight_kg: donor.weight_kg,
         blood_type: None,
-        // `check_eligibility` adds the stored last donation and vaccination.
-        last_donation: None,
+        // `check_eligibility` adds the stored history, adverse reaction and vaccination.
+        last_donations: Vec::new(),
+        legacy_last_donation: false,
+        apheresis_12_months: None,
+        adverse_reaction_before: false,
         vaccination: None,
     })
 }
@@ -170,16 +175,24 @@ pub fn reschedule_booking(
     if same_slot && site.id == owned.booking.site_id {
         return Ok(owned.details());
     }
-    if date != owned.booking.service_date {
-        let answers = stored_answers(&owned.donor)?;
-        check_eligibility(
-            &answers,
-            Some(&owned.donor),
-            kind,
-            owned.booking.volume_ml as u32,
-            date,
-        )?;
-    }
+    // Checked again on every move: the day, the window (waits in hours) and the station (its
+    // plasma policy) all count.
+    let answers = stored_answers(&owned.donor)?;
+    let requested = Requested {
+        kind,
+        volume_ml: u32::try_from(owned.booking.volume_ml).unwrap_or(0),
+        date,
+        starts_at: station.booking.windows[window_index].start,
+    };
+    check_eligibility(
+        conn,
+        station,
+        &answers,
+        Some(&owned.donor),
+        requested,
+        Language::parse(&owned.booking.language).unwrap_or_default(),
+        station.booking.local_today(now),
+    )?;
     let moved = write_transaction(conn, |conn| {
         lock_booking(conn, &owned.booking.reference)?;
         let mut days = [

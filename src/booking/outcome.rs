@@ -1,5 +1,5 @@
-//! What happened on the day, recorded by a dispatcher: a donation counts as the donor's last
-//! donation for eligibility, and the donor may book again.
+//! What happened on the day, recorded by a dispatcher: a donation joins the donor's history,
+//! which every later eligibility check reads, and the donor may book again.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::BookingError;
 use crate::db::bookings::{self, CONFIRMED};
-use crate::db::schema::{bookings as booking_rows, donations, donors};
+use crate::db::schema::{bookings as booking_rows, donations};
 use crate::db::{DbConnection, registry, stored_instant, write_transaction};
 use crate::domain::reference::normalise_reference;
 use crate::station::Station;
@@ -73,20 +73,6 @@ pub fn record_outcome(
                     donations::created_at.eq(at),
                 ))
                 .execute(conn)?;
-            // The recorded donation is the donor's last one, unless they declared a later one.
-            let donor = crate::db::donors::find(conn, booking.donor_id)?;
-            if donor
-                .last_donation_date
-                .is_none_or(|d| d <= booking.service_date)
-            {
-                diesel::update(donors::table.find(booking.donor_id))
-                    .set((
-                        donors::last_donation_date.eq(Some(booking.service_date)),
-                        donors::last_donation_kind.eq(Some(&booking.kind)),
-                        donors::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-            }
         }
         Ok(diesel::update(booking_rows::table.find(booking.id))
             .set((

@@ -1,8 +1,6 @@
 //! Seats left in a site-day-window: before a day has a plan, the station's seat rule; once it
 //! has one, how many more donors its routes can take there (the same check a booking passes).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::BookingError;
@@ -10,22 +8,7 @@ use super::create::SiteContext;
 use crate::db::plans::PlanRow;
 use crate::db::{DbConnection, bookings};
 use crate::dispatch::placement;
-use crate::domain::capacity::WindowLoad;
-use crate::domain::donation::{DonationKind, KindCounts};
-
-/// A window's booked donors split into one site's and every other site's.
-pub(super) fn split_load(
-    booked: &HashMap<i64, KindCounts>,
-    site_id: i64,
-) -> (KindCounts, Vec<KindCounts>) {
-    let here = booked.get(&site_id).copied().unwrap_or_default();
-    let others = booked
-        .iter()
-        .filter(|(site, _)| **site != site_id)
-        .map(|(_, donors)| *donors)
-        .collect();
-    (here, others)
-}
+use crate::domain::donation::DonationKind;
 
 /// A slot of a site and the kind of donor asking for it.
 pub(super) struct Wanted {
@@ -52,19 +35,24 @@ pub(super) fn seats_left(
     let window = &station.booking.windows[window_index].name;
     if station.booking.check_bookable(now, date, window).is_err()
         || !crate::domain::capacity::kind_offered(&context.fleet, kind)
+        || !station.collects(kind, date)
     {
         return Ok(0);
     }
     Ok(match plan {
         Some(plan) => placement::room_for(conn, station, plan, context.site.id, window, kind, cap)?,
         None => {
-            let booked = bookings::booked_in_slot(conn, station.id, date, window)?;
-            let (here, others) = split_load(&booked, context.site.id);
-            let load = WindowLoad {
-                here,
-                others: &others,
-            };
-            station.room(&context.fleet, window_index, &load, kind, cap)
+            let booked = bookings::booked_by_day(conn, station.id, date, date)?
+                .remove(&date)
+                .unwrap_or_default();
+            station.room(
+                &context.fleet,
+                window_index,
+                context.site.id,
+                &booked,
+                kind,
+                cap,
+            )
         }
     })
 }

@@ -15,7 +15,8 @@ use crate::dispatch::day::lock_day;
 use crate::dispatch::placement;
 use crate::domain::donation::{BloodType, DonationKind, Sex};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
-use crate::domain::eligibility::{PastDonation, Vaccination};
+use crate::domain::eligibility::{ApheresisCount, PastDonation, Vaccination};
+use crate::domain::language::Language;
 
 /// A place on a waitlist.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -32,8 +33,8 @@ struct Kept {
     date: NaiveDate,
     window: String,
     kind: DonationKind,
-    volume_ml: u32,
-    language: String,
+    volume_ml: Option<u32>,
+    language: Language,
     name: String,
     phone: String,
     email: Option<String>,
@@ -41,7 +42,17 @@ struct Kept {
     sex: Sex,
     weight_kg: f64,
     blood_type: Option<BloodType>,
+    /// Requests kept before declared histories were lists hold at most this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     last_donation: Option<PastDonation>,
+    #[serde(default)]
+    last_donations: Vec<PastDonation>,
+    #[serde(default)]
+    legacy_last_donation: bool,
+    #[serde(default)]
+    apheresis_12_months: Option<ApheresisCount>,
+    #[serde(default)]
+    adverse_reaction_before: bool,
     vaccination: Option<Vaccination>,
 }
 
@@ -54,7 +65,7 @@ impl Kept {
             window: request.window.clone(),
             kind: request.kind,
             volume_ml: request.volume_ml,
-            language: request.language.clone(),
+            language: request.language,
             name: donor.name.as_str().to_string(),
             phone: donor.phone.as_str().to_string(),
             email: donor.email.as_ref().map(|e| e.as_str().to_string()),
@@ -62,12 +73,18 @@ impl Kept {
             sex: donor.sex,
             weight_kg: donor.weight_kg,
             blood_type: donor.blood_type,
-            last_donation: donor.last_donation.clone(),
+            last_donation: None,
+            last_donations: donor.last_donations.clone(),
+            legacy_last_donation: donor.legacy_last_donation,
+            apheresis_12_months: donor.apheresis_12_months,
+            adverse_reaction_before: donor.adverse_reaction_before,
             vaccination: donor.vaccination.clone(),
         }
     }
 
     fn request(self) -> Option<BookingRequest> {
+        let mut last_donations = self.last_donations;
+        last_donations.extend(self.last_donation);
         Some(BookingRequest {
             site_id: self.site_id,
             date: self.date,
@@ -83,7 +100,10 @@ impl Kept {
                 sex: self.sex,
                 weight_kg: self.weight_kg,
                 blood_type: self.blood_type,
-                last_donation: self.last_donation,
+                last_donations,
+                legacy_last_donation: self.legacy_last_donation,
+                apheresis_12_months: self.apheresis_12_months,
+                adverse_reaction_before: self.adverse_reaction_before,
                 vaccination: self.vaccination,
             },
         })
@@ -115,13 +135,16 @@ pub fn join_waitlist(
     write_transaction(conn, |conn| {
         let context = site_context(conn, request.site_id, "site_id")?;
         let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
+        let requested = context.requested(&request, window_index)?;
         let stored = crate::db::donors::find_by_phone(conn, request.donor.phone.as_str())?;
         check_eligibility(
+            conn,
+            &context.station,
             &request.donor,
             stored.as_ref(),
-            request.kind,
-            request.volume_ml,
-            request.date,
+            requested,
+            request.language,
+            context.station.booking.local_today(now),
         )?;
         if has_active_booking(conn, request.donor.phone.as_str())? {
             return Err(BookingError::AlreadyBooked);

@@ -91,38 +91,14 @@ pub fn find_by_reference(
         .map(super::single)
 }
 
-/// Confirmed bookings in one station-day-window, per site and kind: the stops already booked.
-pub fn booked_in_slot(
-    conn: &mut DbConnection,
-    station_id: i64,
-    date: NaiveDate,
-    window: &str,
-) -> QueryResult<HashMap<i64, KindCounts>> {
-    let rows: Vec<(i64, String, i64)> = bookings::table
-        .filter(bookings::station_id.eq(station_id))
-        .filter(bookings::service_date.eq(date))
-        .filter(bookings::time_window.eq(window))
-        .filter(is_confirmed())
-        .group_by((bookings::site_id, bookings::kind))
-        .select((bookings::site_id, bookings::kind, count_star()))
-        .load(conn)?;
-    let mut sites: HashMap<i64, KindCounts> = HashMap::new();
-    for (site, kind, count) in rows {
-        if let Some(kind) = DonationKind::parse(&kind) {
-            *sites.entry(site).or_default().get_mut(kind) +=
-                u32::try_from(count).unwrap_or(u32::MAX);
-        }
-    }
-    Ok(sites)
-}
-
-/// Confirmed bookings of a station over a date range, per (date, window), site and kind.
-pub fn booked_by_slot(
+/// Confirmed bookings of a station per day, window, site and kind, over a date range: the stops
+/// already booked.
+pub fn booked_by_day(
     conn: &mut DbConnection,
     station_id: i64,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<HashMap<(NaiveDate, String), HashMap<i64, KindCounts>>> {
+) -> QueryResult<HashMap<NaiveDate, BookedDay>> {
     let rows: Vec<(NaiveDate, String, i64, String, i64)> = bookings::table
         .filter(bookings::station_id.eq(station_id))
         .filter(bookings::service_date.between(from, to))
@@ -141,19 +117,23 @@ pub fn booked_by_slot(
             count_star(),
         ))
         .load(conn)?;
-    let mut slots: HashMap<(NaiveDate, String), HashMap<i64, KindCounts>> = HashMap::new();
+    let mut days: HashMap<NaiveDate, BookedDay> = HashMap::new();
     for (date, window, site, kind, count) in rows {
-        if let Some(kind) = DonationKind::parse(&kind) {
-            *slots
-                .entry((date, window))
-                .or_default()
-                .entry(site)
-                .or_default()
-                .get_mut(kind) += u32::try_from(count).unwrap_or(u32::MAX);
+        let Some(kind) = DonationKind::parse(&kind) else {
+            continue;
+        };
+        let stops = days.entry(date).or_default().entry(window).or_default();
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        match stops.iter_mut().find(|(s, _)| *s == site) {
+            Some((_, donors)) => *donors.get_mut(kind) += count,
+            None => stops.push((site, KindCounts::one(kind, count))),
         }
     }
-    Ok(slots)
+    Ok(days)
 }
+
+/// One day's confirmed bookings: per window name, each site's donors by kind.
+pub type BookedDay = HashMap<String, Vec<(i64, KindCounts)>>;
 
 /// Where a booking moves to.
 pub struct Slot<'a> {

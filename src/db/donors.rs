@@ -1,6 +1,6 @@
 //! Donors, known by their mobile phone number.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
@@ -17,12 +17,18 @@ pub struct DonorRow {
     pub sex: String,
     pub weight_kg: f64,
     pub blood_type: Option<String>,
-    pub last_donation_date: Option<NaiveDate>,
-    pub last_donation_kind: Option<String>,
     pub vaccination_date: Option<NaiveDate>,
     pub vaccine_type: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Apheresis donations in the 12 months up to `apheresis_12m_as_of`, as the donor counted
+    /// them.
+    pub apheresis_12m_count: Option<i32>,
+    pub apheresis_12m_volume_ml: Option<i32>,
+    pub apheresis_12m_as_of: Option<NaiveDate>,
+    /// Once declared, kept: an adverse reaction at a donation does not go away.
+    pub adverse_reaction_before: bool,
+    pub vaccination_time: Option<NaiveTime>,
 }
 
 /// What a booking tells us about its donor; the latest booking's answers are kept.
@@ -36,11 +42,14 @@ pub struct DonorValues {
     pub sex: String,
     pub weight_kg: f64,
     pub blood_type: Option<String>,
-    pub last_donation_date: Option<NaiveDate>,
-    pub last_donation_kind: Option<String>,
     pub vaccination_date: Option<NaiveDate>,
     pub vaccine_type: Option<String>,
     pub updated_at: NaiveDateTime,
+    pub apheresis_12m_count: Option<i32>,
+    pub apheresis_12m_volume_ml: Option<i32>,
+    pub apheresis_12m_as_of: Option<NaiveDate>,
+    pub adverse_reaction_before: bool,
+    pub vaccination_time: Option<NaiveTime>,
 }
 
 pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Option<DonorRow>> {

@@ -5,6 +5,7 @@ pub mod connection;
 pub mod schema;
 
 pub mod bookings;
+pub mod donations;
 pub mod donors;
 pub mod idempotency;
 pub mod plans;

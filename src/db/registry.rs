@@ -37,6 +37,8 @@ pub struct StationRow {
     pub detour_factor: f64,
     pub average_speed_kmh: f64,
     pub travel_matrix_file: Option<String>,
+    /// The station's `PlasmaPolicy` as JSON.
+    pub plasma_policy: String,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -67,6 +69,7 @@ pub struct StationValues {
     pub detour_factor: f64,
     pub average_speed_kmh: f64,
     pub travel_matrix_file: Option<String>,
+    pub plasma_policy: String,
     pub updated_at: NaiveDateTime,
 }
 

@@ -31,6 +31,7 @@ diesel::table! {
         detour_factor -> Double,
         average_speed_kmh -> Double,
         travel_matrix_file -> Nullable<Text>,
+        plasma_policy -> Text,
     }
 }
 
@@ -80,12 +81,15 @@ diesel::table! {
         sex -> Text,
         weight_kg -> Double,
         blood_type -> Nullable<Text>,
-        last_donation_date -> Nullable<Date>,
-        last_donation_kind -> Nullable<Text>,
         vaccination_date -> Nullable<Date>,
         vaccine_type -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        apheresis_12m_count -> Nullable<Integer>,
+        apheresis_12m_volume_ml -> Nullable<Integer>,
+        apheresis_12m_as_of -> Nullable<Date>,
+        adverse_reaction_before -> Bool,
+        vaccination_time -> Nullable<Time>,
     }
 }
 
@@ -243,6 +247,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    declared_donations (id) {
+        id -> BigInt,
+        donor_id -> BigInt,
+        kind -> Text,
+        donated_on -> Date,
+        volume_ml -> Nullable<Integer>,
+        declared_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sites -> stations (station_id));
 diesel::joinable!(vehicles -> stations (station_id));
 diesel::joinable!(bookings -> donors (donor_id));
@@ -255,6 +271,7 @@ diesel::joinable!(plan_bookings -> plans (plan_id));
 diesel::joinable!(plan_bookings -> bookings (booking_id));
 diesel::joinable!(bookings -> stations (station_id));
 diesel::joinable!(donations -> donors (donor_id));
+diesel::joinable!(declared_donations -> donors (donor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     stations,
@@ -272,4 +289,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     arrival_window_changes,
     waitlist,
     donations,
+    declared_donations,
 );

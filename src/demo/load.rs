@@ -9,7 +9,9 @@ use crate::api::bookings::CreateBookingBody;
 use crate::booking::{self, new_secret};
 use crate::db::{DbConnection, registry as rows, users};
 use crate::domain::donation::DonationKind;
-use crate::registry::{SiteFields, StationFields, VehicleFields, sites, stations, vehicles};
+use crate::registry::{
+    PlasmaFields, SiteFields, StationFields, VehicleFields, sites, stations, vehicles,
+};
 use crate::station::Station;
 
 /// Seed of the demo region: the same demo on every machine.
@@ -37,6 +39,12 @@ pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<()> {
             depot_address: Some(place.depot_address.into()),
             depot_lat: Some(place.depot_lat),
             depot_lon: Some(place.depot_lon),
+            // As in 2020, when the station collected convalescent plasma: on, with the
+            // policy's default numbers.
+            plasma: Some(PlasmaFields {
+                offered: Some(true),
+                ..PlasmaFields::default()
+            }),
             ..StationFields::default()
         },
         now,

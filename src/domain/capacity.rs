@@ -7,19 +7,18 @@
 //! pack-up once per vehicle it needs. So a donor joining a stop already booked costs a round at
 //! most, while a donor opening a new stop also costs its set-up and pack-up.
 //!
-//! The fleet offers, per vehicle and window `i`:
-//! - **minutes**: the vehicle's working day is the most window minutes inside its shift that one
-//!   stretch of the processing limit reaches (blood from the first stop must be back within it,
-//!   and the pause between windows counts), times `utilisation_percent` (the rest is driving);
-//!   it is shared across the windows in proportion to the minutes of each window inside the
-//!   shift (largest remainder, so the shares add up exactly);
-//! - **bags**: its bag stock `donors_per_day`, shared the same way.
+//! Each vehicle offers, in working minutes (times `utilisation_percent`: the rest is driving):
+//! - in a **window**, the window's minutes inside its shift, up to the processing limit;
+//! - in the **day**, the most window minutes inside its shift that one stretch of the processing
+//!   limit reaches (blood from the first stop must be back within it, and the pause between
+//!   windows counts against it);
+//! - and its bag stock, `donors_per_day`.
 //!
-//! A window fits its stops when, for every kind `j` offered, the stops with a donor of a kind
-//! that only `j`'s vehicles collect (every stop, for a kind every vehicle collects) need no more
-//! minutes and bags than those vehicles offer there; such a stop counts whole, as the planner
-//! keeps it on one vehicle. Service minutes are counted with the group's beds averaged over its
-//! minutes, rounded down.
+//! A day fits its stops when, for every kind `j` offered, the stops with a donor of a kind that
+//! only `j`'s vehicles collect (every stop, for a kind every vehicle collects) need no more
+//! minutes in each window, minutes in the day, and bags than those vehicles offer; such a stop
+//! counts whole, as the planner keeps it on one vehicle. Service minutes are counted with the
+//! group's beds averaged over its minutes, rounded down.
 
 use chrono::{NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
@@ -84,50 +83,27 @@ impl FleetVehicle {
             .unwrap_or(0) as u32
     }
 
-    /// Working minutes and bags the vehicle offers in each of the day's `windows`.
-    fn offer(&self, windows: &[WindowDef], policy: &CapacityPolicy, day_limit: u32) -> Vec<Offer> {
-        let covered: Vec<u32> = windows.iter().map(|w| self.covered_minutes(w)).collect();
-        let day = self.reachable_minutes(windows, day_limit);
-        let working = u64::from(day) * u64::from(policy.utilisation_percent.min(100)) / 100;
-        let minutes = apportion(working as u32, &covered);
-        let bags = apportion(self.donors_per_day, &covered);
-        minutes
-            .into_iter()
-            .zip(bags)
-            .map(|(minutes, bags)| Offer { minutes, bags })
-            .collect()
+    /// Working minutes the vehicle offers in each of the day's `windows` (a route may spend a
+    /// whole window there, within the processing limit), and in the day as a whole.
+    fn offer(&self, windows: &[WindowDef], policy: &CapacityPolicy, day_limit: u32) -> Offer {
+        let working = |minutes: u32| {
+            (u64::from(minutes) * u64::from(policy.utilisation_percent.min(100)) / 100) as u32
+        };
+        Offer {
+            window_minutes: windows
+                .iter()
+                .map(|w| working(self.covered_minutes(w).min(day_limit)))
+                .collect(),
+            day_minutes: working(self.reachable_minutes(windows, day_limit)),
+        }
     }
 }
 
-/// What one vehicle offers in one window.
-#[derive(Debug, Clone, Copy, Default)]
+/// What one vehicle offers on one day.
+#[derive(Debug, Clone, Default)]
 struct Offer {
-    minutes: u32,
-    bags: u32,
-}
-
-/// Splits `total` in proportion to `weights` by largest remainder (ties to the earlier index);
-/// all zero weights give all zero shares.
-fn apportion(total: u32, weights: &[u32]) -> Vec<u32> {
-    let sum: u64 = weights.iter().map(|&w| u64::from(w)).sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<(u64, u64)> = weights
-        .iter()
-        .map(|&w| {
-            let scaled = u64::from(total) * u64::from(w);
-            (scaled / sum, scaled % sum)
-        })
-        .collect();
-    let mut shares: Vec<u32> = exact.iter().map(|&(q, _)| q as u32).collect();
-    let left = total - shares.iter().sum::<u32>();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
-    for &i in order.iter().take(left as usize) {
-        shares[i] += 1;
-    }
-    shares
+    window_minutes: Vec<u32>,
+    day_minutes: u32,
 }
 
 /// How capacity is derived from the fleet (station configuration).
@@ -159,14 +135,9 @@ impl Default for CapacityPolicy {
     }
 }
 
-/// The donors already booked in one window: this site's, and each other site's.
-#[derive(Debug, Clone, Copy)]
-pub struct WindowLoad<'a> {
-    /// Donors at the site asked about.
-    pub here: KindCounts,
-    /// Donors at every other site booked in the window (one stop each).
-    pub others: &'a [KindCounts],
-}
+/// The donors booked on a day: per window (in the day's order), one stop per site booked there,
+/// with the site's id.
+pub type DayLoad = [Vec<(i64, KindCounts)>];
 
 /// The capacity rule of one station-day.
 #[derive(Debug, Clone, Copy)]
@@ -210,26 +181,21 @@ impl CapacityRule<'_> {
         rounds + parts * overhead
     }
 
-    /// Whether window `index` can serve `stops` (one per site booked there).
-    pub fn fits(&self, index: usize, stops: &[KindCounts]) -> bool {
-        let Some(window) = self.windows.get(index) else {
-            return false;
-        };
+    /// Whether the day can serve `day`'s stops.
+    pub fn fits(&self, day: &DayLoad) -> bool {
         let offers: Vec<Offer> = self
             .fleet
             .iter()
-            .map(|v| {
-                v.offer(self.windows, self.policy, self.day_limit_minutes)
-                    .get(index)
-                    .copied()
-                    .unwrap_or_default()
-            })
+            .map(|v| v.offer(self.windows, self.policy, self.day_limit_minutes))
             .collect();
         let collected_by =
             |k: DonationKind| -> Vec<bool> { self.fleet.iter().map(|v| v.collects(k)).collect() };
         let within =
             |inner: &[bool], outer: &[bool]| inner.iter().zip(outer).all(|(&i, &o)| !i || o);
-        let booked = stops.iter().fold(KindCounts::default(), |a, s| a.plus(s));
+        let booked = day
+            .iter()
+            .flatten()
+            .fold(KindCounts::default(), |a, (_, s)| a.plus(s));
         if booked.kinds().any(|k| !kind_offered(self.fleet, k)) {
             return false;
         }
@@ -251,36 +217,67 @@ impl CapacityRule<'_> {
                     .filter(|(_, in_group)| **in_group)
                     .map(|(pair, _)| pair)
             };
-            let minutes: u64 = members().map(|(o, _)| u64::from(o.minutes)).sum();
-            let bags: u64 = members().map(|(o, _)| u64::from(o.bags)).sum();
+            let day_minutes: u64 = members().map(|(o, _)| u64::from(o.day_minutes)).sum();
+            let bags: u64 = members().map(|(_, v)| u64::from(v.donors_per_day)).sum();
             let weighted: u64 = members()
-                .map(|(o, v)| u64::from(o.minutes) * u64::from(v.beds))
+                .map(|(o, v)| u64::from(o.day_minutes) * u64::from(v.beds))
                 .sum();
-            let beds = (weighted.checked_div(minutes).unwrap_or(0) as u32).max(1);
+            let beds = (weighted.checked_div(day_minutes).unwrap_or(0) as u32).max(1);
             let max_bags = members().map(|(_, v)| v.donors_per_day).max().unwrap_or(0);
-            let mut need = 0;
-            let mut donors = 0;
-            // A stop with a donor only these vehicles serve comes to them whole: the planner
-            // keeps a stop on one vehicle when some vehicle collects all its kinds.
-            for stop in stops.iter().filter(|s| kinds.iter().any(|&k| s.get(k) > 0)) {
-                need += self.stop_minutes(stop, beds, max_bags, window.minutes());
-                donors += u64::from(stop.total());
+            let (mut day_need, mut donors) = (0, 0);
+            for (index, window) in self.windows.iter().enumerate() {
+                let stops = day.get(index).map(Vec::as_slice).unwrap_or_default();
+                let window_minutes: u64 = members()
+                    .map(|(o, _)| u64::from(o.window_minutes.get(index).copied().unwrap_or(0)))
+                    .sum();
+                // A stop with a donor only these vehicles serve comes to them whole: the
+                // planner keeps a stop on one vehicle when some vehicle collects all its kinds.
+                let mut need = 0;
+                for (_, stop) in stops
+                    .iter()
+                    .filter(|(_, s)| kinds.iter().any(|&k| s.get(k) > 0))
+                {
+                    need += self.stop_minutes(stop, beds, max_bags, window.minutes());
+                    donors += u64::from(stop.total());
+                }
+                if need > window_minutes {
+                    return false;
+                }
+                day_need += need;
             }
-            if need > minutes || donors > bags {
+            if day_need > day_minutes || donors > bags {
                 return false;
             }
         }
         true
     }
 
-    /// Donors of `kind` that can still join the site of `load` in window `index`, at most `cap`.
-    pub fn room(&self, index: usize, load: &WindowLoad<'_>, kind: DonationKind, cap: u32) -> u32 {
-        let mut stops: Vec<KindCounts> = load.others.to_vec();
-        stops.push(load.here);
-        let last = stops.len() - 1;
+    /// Donors of `kind` that can still join the stop of `site_id` in window `index` of `day`
+    /// (a new stop if the site is not booked there yet), at most `cap`.
+    pub fn room(
+        &self,
+        index: usize,
+        site_id: i64,
+        day: &DayLoad,
+        kind: DonationKind,
+        cap: u32,
+    ) -> u32 {
+        if index >= self.windows.len() {
+            return 0;
+        }
+        let mut load: Vec<Vec<(i64, KindCounts)>> = day.to_vec();
+        load.resize(self.windows.len().max(load.len()), Vec::new());
+        let here = match load[index].iter().position(|(site, _)| *site == site_id) {
+            Some(p) => p,
+            None => {
+                load[index].push((site_id, KindCounts::default()));
+                load[index].len() - 1
+            }
+        };
+        let before = load[index][here].1;
         let mut fits_with = |extra: u32| {
-            stops[last] = load.here.plus(&KindCounts::one(kind, extra));
-            self.fits(index, &stops)
+            load[index][here].1 = before.plus(&KindCounts::one(kind, extra));
+            self.fits(&load)
         };
         // Fitting only gets harder with more donors: the largest count that fits, by bisection.
         let (mut lo, mut hi) = (0, cap);
@@ -336,36 +333,30 @@ mod tests {
         }
     }
 
+    const WB: DonationKind = DonationKind::WholeBlood;
+
     #[test]
-    fn a_vehicle_works_at_most_the_processing_limit_shared_by_window() {
-        // Six hours from 08:00 reach 240 morning and 60 afternoon minutes (the lunch hour
-        // counts against the limit); from 11:30, 30 and 270: 300 either way. 80 % of it is 240
-        // working minutes, shared 240:270 → 113 in the morning, 127 in the afternoon.
+    fn a_vehicle_offers_whole_windows_and_a_day_within_the_processing_limit() {
+        // Six hours from 08:00 reach 240 morning and 60 afternoon minutes (the lunch hour counts
+        // against the limit); from 11:30, 30 and 270: 300 either way. At 80 %: 192 and 216
+        // minutes in the windows, 240 in the day.
         let v = vehicle(4, 60, full_day());
         assert_eq!(v.reachable_minutes(&WindowDef::defaults(), 360), 300);
         assert_eq!(v.reachable_minutes(&WindowDef::defaults(), 24 * 60), 510);
-        let offers = v.offer(&WindowDef::defaults(), &CapacityPolicy::default(), 360);
-        assert_eq!((offers[0].minutes, offers[1].minutes), (113, 127));
-        assert_eq!((offers[0].bags, offers[1].bags), (28, 32));
+        let offer = v.offer(&WindowDef::defaults(), &CapacityPolicy::default(), 360);
+        assert_eq!(offer.window_minutes, [192, 216]);
+        assert_eq!(offer.day_minutes, 240);
     }
 
     #[test]
-    fn one_stop_takes_rounds_and_one_setup() {
+    fn a_stop_takes_rounds_and_one_setup() {
         let fleet = [vehicle(4, 60, full_day())];
         let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
         let r = rule(&fleet, &windows, &policy);
-        // 113 morning minutes: 35 of set-up and pack-up leave 78, five rounds of 15: 20 donors
-        // (the morning's bags are 28, so rounds decide).
-        let empty = WindowLoad {
-            here: KindCounts::default(),
-            others: &[],
-        };
-        assert_eq!(r.room(0, &empty, DonationKind::WholeBlood, 100), 20);
-        let half = WindowLoad {
-            here: wb(12),
-            others: &[],
-        };
-        assert_eq!(r.room(0, &half, DonationKind::WholeBlood, 100), 8);
+        // 192 morning minutes: 35 of set-up and pack-up leave 157, ten rounds of 15 and four beds.
+        assert_eq!(r.room(0, 1, &[], WB, 100), 40);
+        let day = [vec![(1, wb(12))], vec![]];
+        assert_eq!(r.room(0, 1, &day, WB, 100), 28);
     }
 
     #[test]
@@ -373,33 +364,35 @@ mod tests {
         let fleet = [vehicle(4, 60, full_day())];
         let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
         let r = rule(&fleet, &windows, &policy);
-        let others = [wb(8)]; // 35 + 2 × 15 = 65 minutes of 113
-        let new_site = WindowLoad {
-            here: KindCounts::default(),
-            others: &others,
-        };
-        // 48 minutes left: 35 to open the stop, no full round: nobody.
-        assert_eq!(r.room(0, &new_site, DonationKind::WholeBlood, 100), 0);
-        let joining = WindowLoad {
-            here: wb(8),
-            others: &[],
-        };
-        // The same site: 48 minutes are three more rounds of four beds.
-        assert_eq!(r.room(0, &joining, DonationKind::WholeBlood, 100), 12);
+        let day = [vec![(1, wb(8))], vec![]]; // 35 + 2 × 15 = 65 minutes of 192
+        // 127 minutes left: 35 to open a stop, six rounds: 24 donors.
+        assert_eq!(r.room(0, 2, &day, WB, 100), 24);
+        // The same site: 127 minutes are eight more rounds of four beds.
+        assert_eq!(r.room(0, 1, &day, WB, 100), 32);
     }
 
     #[test]
-    fn bags_cap_the_window() {
+    fn the_windows_share_the_vehicles_day() {
+        let fleet = [vehicle(4, 60, full_day())];
+        let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
+        let r = rule(&fleet, &windows, &policy);
+        // A morning of 35 + 9 × 15 = 170 minutes leaves 70 of the day's 240: a stop of two
+        // rounds in the afternoon.
+        let day = [vec![(1, wb(36))], vec![]];
+        assert_eq!(r.room(1, 2, &day, WB, 100), 8);
+        assert!(r.fits(&day));
+        let over = [vec![(1, wb(36))], vec![(2, wb(13))]];
+        assert!(!r.fits(&over));
+    }
+
+    #[test]
+    fn bags_cap_the_day() {
         let fleet = [vehicle(10, 20, full_day())];
         let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
         let r = rule(&fleet, &windows, &policy);
-        let empty = WindowLoad {
-            here: KindCounts::default(),
-            others: &[],
-        };
-        // 20 bags split 240:270 → 9 and 11.
-        assert_eq!(r.room(0, &empty, DonationKind::WholeBlood, 100), 9);
-        assert_eq!(r.room(1, &empty, DonationKind::WholeBlood, 100), 11);
+        assert_eq!(r.room(0, 1, &[], WB, 100), 20);
+        let day = [vec![(1, wb(15))], vec![]];
+        assert_eq!(r.room(1, 2, &day, WB, 100), 5);
     }
 
     #[test]
@@ -407,15 +400,12 @@ mod tests {
         let afternoon_only = [vehicle(4, 60, (hm(13, 0), hm(18, 0)))];
         let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
         let r = rule(&afternoon_only, &windows, &policy);
-        let empty = WindowLoad {
-            here: KindCounts::default(),
-            others: &[],
-        };
-        assert_eq!(r.room(0, &empty, DonationKind::WholeBlood, 100), 0);
-        assert!(r.room(1, &empty, DonationKind::WholeBlood, 100) > 0);
+        assert_eq!(r.room(0, 1, &[], WB, 100), 0);
+        assert!(r.room(1, 1, &[], WB, 100) > 0);
         let night = [vehicle(4, 60, (hm(20, 0), hm(6, 0)))];
         let r = rule(&night, &windows, &policy);
-        assert_eq!(r.room(1, &empty, DonationKind::WholeBlood, 100), 0);
+        assert_eq!(r.room(1, 1, &[], WB, 100), 0);
+        assert_eq!(r.room(5, 1, &[], WB, 100), 0, "no such window");
     }
 
     #[test]
@@ -425,40 +415,36 @@ mod tests {
         let fleet = [vehicle(4, 60, full_day()), bus];
         let (windows, policy) = (WindowDef::defaults(), CapacityPolicy::default());
         let r = rule(&fleet, &windows, &policy);
-        let empty = WindowLoad {
-            here: KindCounts::default(),
-            others: &[],
-        };
-        // On the bus alone: 113 minutes, 35 of overhead, 90 per round of four: no round.
+        let platelets = DonationKind::Platelets;
+        // On the bus alone: 192 morning minutes, 35 of overhead, 90 per round of four beds.
+        assert_eq!(r.room(0, 1, &[], platelets, 100), 4);
+        assert_eq!(r.room(1, 1, &[], platelets, 100), 8);
         assert_eq!(
-            r.room(1, &empty, DonationKind::Platelets, 100),
-            4,
-            "afternoon: one round"
-        );
-        assert_eq!(r.room(0, &empty, DonationKind::Platelets, 100), 0);
-        assert_eq!(
-            r.room(1, &empty, DonationKind::Plasma, 100),
+            r.room(0, 1, &[], DonationKind::Plasma, 100),
             0,
             "nobody collects plasma"
         );
-        let others = [KindCounts::one(DonationKind::Platelets, 4)];
-        let busy = WindowLoad {
-            here: KindCounts::default(),
-            others: &others,
-        };
-        assert_eq!(r.room(1, &busy, DonationKind::Platelets, 100), 0);
-        assert!(
-            r.room(1, &busy, DonationKind::WholeBlood, 100) > 0,
-            "whole blood has the other vehicle"
-        );
-        assert!(!r.fits(0, &[KindCounts::one(DonationKind::Plasma, 1)]));
-    }
-
-    #[test]
-    fn apportion_sums_exactly() {
-        assert_eq!(apportion(10, &[1, 1, 1]), [4, 3, 3]);
-        assert_eq!(apportion(10, &[0, 0]), [0, 0]);
-        assert_eq!(apportion(7, &[0, 5]), [0, 7]);
+        // A morning stop of 125 minutes on the bus leaves it 115 of its day: no platelet round
+        // and its set-up; whole blood still has the other vehicle.
+        let day = [vec![(1, KindCounts::one(platelets, 4))], vec![]];
+        assert_eq!(r.room(1, 2, &day, platelets, 100), 0);
+        assert!(r.room(1, 2, &day, WB, 100) > 0);
+        // A whole-blood donor joining the apheresis stop makes it longer on the bus.
+        let mixed = [
+            vec![(
+                1,
+                KindCounts {
+                    whole_blood: 4,
+                    platelets: 4,
+                    plasma: 0,
+                },
+            )],
+            vec![],
+        ];
+        assert!(r.fits(&mixed));
+        // 35 + 90 for the platelets leave 67 minutes of the bus's morning: four rounds in all.
+        assert_eq!(r.room(0, 1, &mixed, WB, 100), 12);
+        assert!(!r.fits(&[vec![(1, KindCounts::one(DonationKind::Plasma, 1))]]));
     }
 
     prop_compose! {
@@ -471,13 +457,17 @@ mod tests {
         ) -> FleetVehicle {
             let end = (start + len).min(1439);
             let mut v = vehicle(beds, donors_per_day, (hm(start / 60, start % 60), hm(end / 60, end % 60)));
-            v.kinds = match kinds { 0 => vec![DonationKind::WholeBlood], 1 => DonationKind::ALL.to_vec(), _ => vec![DonationKind::WholeBlood, DonationKind::Platelets] };
+            v.kinds = match kinds {
+                0 => vec![DonationKind::WholeBlood],
+                1 => DonationKind::ALL.to_vec(),
+                _ => vec![DonationKind::WholeBlood, DonationKind::Platelets],
+            };
             v
         }
     }
 
     prop_compose! {
-        fn arb_windows()(cuts in prop::collection::btree_set(0u32..1440, 2..6)) -> Vec<WindowDef> {
+        fn arb_windows()(cuts in prop::collection::btree_set(0u32..1440, 2..5)) -> Vec<WindowDef> {
             let cuts: Vec<u32> = cuts.into_iter().collect();
             cuts.windows(2)
                 .enumerate()
@@ -501,34 +491,38 @@ mod tests {
     }
 
     proptest! {
-        /// Booking donor by donor wherever `room` says there is room never makes the window
+        /// Booking donor by donor wherever `room` says there is room never makes the day
         /// unfit, and room is exactly what fits: one more would not.
         #[test]
         fn room_is_exactly_what_fits(
             fleet in prop::collection::vec(arb_vehicle(), 1..5),
             windows in arb_windows(),
             policy in arb_policy(),
-            requests in prop::collection::vec((0usize..4, 0usize..3), 0..80),
+            requests in prop::collection::vec((0usize..4, 0usize..3, 0usize..4), 0..80),
         ) {
             let r = CapacityRule { fleet: &fleet, windows: &windows, policy: &policy, day_limit_minutes: 360 };
-            let mut stops = vec![KindCounts::default(); 4];
-            for (site, k) in requests {
-                let kind = DonationKind::ALL[k];
-                let others: Vec<KindCounts> = stops.iter().enumerate().filter(|(i, _)| *i != site).map(|(_, s)| *s).collect();
-                let load = WindowLoad { here: stops[site], others: &others };
-                let room = r.room(0, &load, kind, 500);
-                let mut with = stops.clone();
-                *with[site].get_mut(kind) += room + 1;
-                prop_assert!(room == 500 || !r.fits(0, &with), "one more than the room fits");
+            let mut day: Vec<Vec<(i64, KindCounts)>> = vec![Vec::new(); windows.len()];
+            for (site, k, w) in requests {
+                let (window, kind, site) = (w % windows.len(), DonationKind::ALL[k], site as i64);
+                let room = r.room(window, site, &day, kind, 500);
+                let mut with = day.clone();
+                match with[window].iter_mut().find(|(s, _)| *s == site) {
+                    Some((_, donors)) => *donors.get_mut(kind) += room + 1,
+                    None => with[window].push((site, KindCounts::one(kind, room + 1))),
+                }
+                prop_assert!(room == 500 || !r.fits(&with), "one more than the room fits");
                 if room > 0 {
-                    *stops[site].get_mut(kind) += 1;
-                    prop_assert!(r.fits(0, &stops));
+                    match day[window].iter_mut().find(|(s, _)| *s == site) {
+                        Some((_, donors)) => *donors.get_mut(kind) += 1,
+                        None => day[window].push((site, KindCounts::one(kind, 1))),
+                    }
+                    prop_assert!(r.fits(&day));
                 }
             }
         }
 
-        /// More of the same bloodmobile never means less room (beds are averaged over a
-        /// mixed fleet, so a smaller vehicle may lengthen the rounds counted).
+        /// More of the same bloodmobile never means less room (beds are averaged over a mixed
+        /// fleet, so a smaller vehicle may lengthen the rounds counted).
         #[test]
         fn more_of_the_same_vehicle_never_means_less_room(
             v in arb_vehicle(),
@@ -541,12 +535,9 @@ mod tests {
             let bigger = vec![v; count + 1];
             let small = CapacityRule { fleet: &fleet, windows: &windows, policy: &policy, day_limit_minutes: 360 };
             let large = CapacityRule { fleet: &bigger, windows: &windows, policy: &policy, day_limit_minutes: 360 };
-            let load = WindowLoad { here: wb(here), others: &[] };
+            let day = vec![vec![(1, wb(here))]];
             for i in 0..windows.len() {
-                prop_assert!(
-                    large.room(i, &load, DonationKind::WholeBlood, 200)
-                        >= small.room(i, &load, DonationKind::WholeBlood, 200)
-                );
+                prop_assert!(large.room(i, 1, &day, WB, 200) >= small.room(i, 1, &day, WB, 200));
             }
         }
     }

@@ -274,7 +274,8 @@ pub struct VolumeOptions {
 /// - whole blood 200, 300 or 400 ml (1 U = 200 ml), default 400 ml, the usual urban choice;
 /// - apheresis platelets 1 or 2 therapeutic doses, counted as 250 ml per dose (the usual bag of
 ///   about 2.5 × 10¹¹ platelets in ~250 ml of plasma), i.e. 250 or 500 ml, default 250 ml;
-/// - apheresis plasma 200 to 600 ml in 50 ml steps, default 400 ml.
+/// - apheresis plasma 200 to 600 ml in 50 ml steps, default 400 ml: the defaults of a station's
+///   plasma policy (`eligibility::PlasmaPolicy`), which sets its own once plasma is turned on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VolumeRules {
     /// Whole blood volumes.

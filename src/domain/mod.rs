@@ -2,8 +2,9 @@
 //!
 //! Input is parsed once into the types here (`PhoneNumber`, `DonorName`, `BloodType`, ...), so the
 //! rest of the service never handles an unchecked string. Every number a station may tune lives in
-//! a configuration value (`VolumeRules`, `RuleBook`, `BookingPolicy`, `CapacityPolicy`) whose
-//! constructor carries the defaults from DESIGN.md; the logic itself holds no such constants.
+//! a configuration value (`VolumeRules`, `RuleBook`, `PlasmaPolicy`, `BookingPolicy`,
+//! `CapacityPolicy`) whose constructor carries the defaults; the logic itself holds no such
+//! constants (national limits are data in `eligibility::rules`, each with its source).
 
 #![warn(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod dispatch;
 pub mod donation;
 pub mod donor;
 pub mod eligibility;
+pub mod language;
 pub mod reference;
 
 use serde::Serialize;

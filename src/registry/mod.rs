@@ -11,7 +11,7 @@ use crate::db::DbError;
 use crate::domain::FieldError;
 
 pub use sites::SiteFields;
-pub use stations::StationFields;
+pub use stations::{PlasmaFields, StationFields};
 pub use vehicles::VehicleFields;
 
 /// Why a registry change was refused.

@@ -1,6 +1,6 @@
 //! Stations: their settings, checked and merged over the stored values or the defaults.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,8 +11,12 @@ use crate::db::registry::{self, StationRow, StationValues};
 use crate::db::{DbConnection, stored_instant};
 use crate::domain::FieldError;
 use crate::domain::calendar::check_window_name;
+use crate::domain::donation::VolumeOptions;
+use crate::domain::eligibility::{PlasmaPolicy, Wait};
 use crate::routing::{GeoPoint, TravelMatrix};
-use crate::station::{WindowSpec, new_station_values, values_of, windows_to_json};
+use crate::station::{
+    WindowSpec, new_station_values, plasma_from_json, plasma_to_json, values_of, windows_to_json,
+};
 
 /// A station as a dispatcher enters it; on create only `name`, `time_zone`, the depot and its
 /// coordinates are required, every other number takes the documented default. On a change every
@@ -48,6 +52,129 @@ pub struct StationFields {
     pub average_speed_kmh: Option<f64>,
     /// Path of an OSRM `table` response for drive times; "" goes back to estimates.
     pub travel_matrix_file: Option<String>,
+    /// The station's own plasma rules (off by default); absent members stay as they are.
+    pub plasma: Option<PlasmaFields>,
+}
+
+/// A change of the station's plasma policy: absent members stay as they are. Turning plasma on
+/// without `effective_from` makes the rules apply from the station's local today.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlasmaFields {
+    pub offered: Option<bool>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub effective_from: Option<NaiveDate>,
+    pub volumes: Option<VolumeOptions>,
+    pub after_whole_blood: Option<Wait>,
+    pub after_platelets: Option<Wait>,
+    pub after_plasma: Option<Wait>,
+    pub whole_blood_after: Option<Wait>,
+    pub platelets_after: Option<Wait>,
+    pub per_year: Option<u32>,
+    pub ml_per_year: Option<u32>,
+}
+
+/// The GB 18467-2011 took effect on 2012-07-01; no station rule predates it.
+const EARLIEST_POLICY: NaiveDate = crate::domain::eligibility::rules::GB_18467_2011_FROM;
+
+impl PlasmaFields {
+    /// The given members over `policy`, checked; `today` is the station's local day.
+    fn merge(self, mut policy: PlasmaPolicy, today: NaiveDate) -> Result<PlasmaPolicy, FieldError> {
+        let turned_on = self.offered == Some(true) && !policy.offered;
+        macro_rules! take {
+            ($($field:ident),*) => { $(if let Some(v) = self.$field { policy.$field = v; })* };
+        }
+        take!(
+            offered,
+            volumes,
+            after_whole_blood,
+            after_platelets,
+            after_plasma,
+            whole_blood_after,
+            platelets_after,
+            per_year,
+            ml_per_year
+        );
+        match self.effective_from {
+            Some(from) => policy.effective_from = Some(from),
+            None if turned_on => policy.effective_from = Some(today),
+            None => {}
+        }
+        check_plasma(&policy)?;
+        Ok(policy)
+    }
+}
+
+fn check_plasma(policy: &PlasmaPolicy) -> Result<(), FieldError> {
+    let field = |name: &str| format!("plasma.{name}");
+    if let Some(from) = policy.effective_from
+        && from < EARLIEST_POLICY
+    {
+        return Err(FieldError::new(
+            field("effective_from"),
+            "invalid_date",
+            format!("must not be before {EARLIEST_POLICY}"),
+        ));
+    }
+    let volumes = &policy.volumes;
+    let ascending = volumes.allowed_ml.windows(2).all(|w| w[0] < w[1]);
+    if volumes.allowed_ml.is_empty()
+        || volumes.allowed_ml.len() > 20
+        || !ascending
+        || volumes
+            .allowed_ml
+            .iter()
+            .any(|ml| !(50..=1000).contains(ml))
+    {
+        return Err(FieldError::new(
+            field("volumes.allowed_ml"),
+            "invalid_volumes",
+            "1-20 volumes between 50 and 1000 ml, ascending",
+        ));
+    }
+    if !volumes.allowed_ml.contains(&volumes.default_ml) {
+        return Err(FieldError::new(
+            field("volumes.default_ml"),
+            "invalid_volumes",
+            "must be one of allowed_ml",
+        ));
+    }
+    for (name, wait) in [
+        ("after_whole_blood", policy.after_whole_blood),
+        ("after_platelets", policy.after_platelets),
+        ("after_plasma", policy.after_plasma),
+        ("whole_blood_after", policy.whole_blood_after),
+        ("platelets_after", policy.platelets_after),
+    ] {
+        let fine = match wait {
+            Wait::Days(n) => (1..=730).contains(&n),
+            Wait::Months(n) => (1..=24).contains(&n),
+            Wait::Hours(_) => false,
+        };
+        if !fine {
+            return Err(FieldError::new(
+                field(name),
+                "invalid_wait",
+                "{\"days\": 1-730} or {\"months\": 1-24}",
+            ));
+        }
+    }
+    if !(1..=52).contains(&policy.per_year) {
+        return Err(FieldError::new(
+            field("per_year"),
+            "out_of_range",
+            "must be between 1 and 52",
+        ));
+    }
+    let largest = volumes.allowed_ml.iter().copied().max().unwrap_or(0);
+    if !(largest..=20_000).contains(&policy.ml_per_year) {
+        return Err(FieldError::new(
+            field("ml_per_year"),
+            "out_of_range",
+            format!("must be between the largest volume ({largest} ml) and 20000"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_windows(windows: &[WindowSpec]) -> Result<(), FieldError> {
@@ -187,6 +314,12 @@ impl StationFields {
         in_range("average_speed_kmh", values.average_speed_kmh, 5.0, 120.0)?;
         if let Some(path) = &values.travel_matrix_file {
             check_matrix_file(path)?;
+        }
+        if let Some(plasma) = self.plasma {
+            let tz: Tz = values.time_zone.parse().expect("time zone checked above");
+            let today = now.with_timezone(&tz).date_naive();
+            let current = plasma_from_json(&values.plasma_policy).unwrap_or_default();
+            values.plasma_policy = plasma_to_json(&plasma.merge(current, today)?);
         }
         values.updated_at = stored_instant(now);
         Ok(values)

@@ -360,26 +360,13 @@ fn split_stops(problem: &DayProblem) -> Vec<Part> {
                 .collect()
         };
         for group in groups {
-            let cap = problem
-                .vehicles
-                .iter()
-                .filter(|v| collects_all(v, &group))
-                .map(|v| v.donors_per_day)
-                .max()
-                .unwrap_or(0)
-                .max(1);
-            let pieces = group.total().div_ceil(cap);
-            // Near-equal parts, filling kinds in order.
-            let mut remaining = group;
-            for p in 0..pieces {
-                let size = (group.total() - (group.total() / pieces) * pieces > p) as u32
-                    + group.total() / pieces;
+            for size in part_sizes(problem, stop, &group) {
+                // Fill kinds in order.
                 let mut part = KindCounts::default();
                 let mut need = size;
                 for k in DonationKind::ALL {
-                    let take = need.min(remaining.get(k));
+                    let take = need.min(remaining_of(&group, &parts, si, k));
                     *part.get_mut(k) += take;
-                    *remaining.get_mut(k) -= take;
                     need -= take;
                 }
                 parts.push(Part {
@@ -390,6 +377,73 @@ fn split_stops(problem: &DayProblem) -> Vec<Part> {
         }
     }
     parts
+}
+
+/// Donors of `kind` in `group` of stop `si` not yet in a part.
+fn remaining_of(group: &KindCounts, parts: &[Part], si: usize, kind: DonationKind) -> u32 {
+    let taken: u32 = parts
+        .iter()
+        .rev()
+        .take_while(|p| p.stop == si)
+        .map(|p| p.donors.get(kind))
+        .sum();
+    group.get(kind).saturating_sub(taken)
+}
+
+/// How a group of a stop's donors is cut into parts, one per vehicle: whole when one vehicle
+/// can serve it all, else a part as large as each suitable vehicle can serve there (its bag
+/// stock, and the rounds its beds fit in the window), largest first; what the fleet cannot
+/// take is cut into near-equal parts as large as the largest vehicle's.
+fn part_sizes(problem: &DayProblem, stop: &Stop, group: &KindCounts) -> Vec<u32> {
+    let times = &problem.service;
+    let slowest = group
+        .kinds()
+        .map(|k| i64::from(times.per_donor_s.get(k)))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let window = stop.window_end - stop.window_start - times.setup_s - times.pack_up_s;
+    let rounds = u32::try_from((window / slowest).max(0)).unwrap_or(0);
+    let mut caps: Vec<u32> = problem
+        .vehicles
+        .iter()
+        .filter(|v| collects_all(v, group))
+        .map(|v| v.donors_per_day.min(rounds * v.beds.max(1)))
+        .filter(|&cap| cap > 0)
+        .collect();
+    caps.sort_unstable_by(|a, b| b.cmp(a));
+    let total = group.total();
+    if caps.is_empty() {
+        // No vehicle can serve any of it in its window: keep it in few parts, left out by the
+        // search with the rule that keeps it out.
+        caps = problem
+            .vehicles
+            .iter()
+            .filter(|v| collects_all(v, group))
+            .map(|v| v.donors_per_day)
+            .max()
+            .into_iter()
+            .collect();
+    }
+    let largest = caps.first().copied().unwrap_or(0).max(1);
+    if total <= largest {
+        return vec![total];
+    }
+    let mut sizes = Vec::new();
+    let mut left = total;
+    for cap in caps {
+        if left == 0 {
+            break;
+        }
+        let take = cap.min(left);
+        sizes.push(take);
+        left -= take;
+    }
+    let pieces = left.div_ceil(largest);
+    for p in 0..pieces {
+        sizes.push(left / pieces + u32::from(left % pieces > p));
+    }
+    sizes
 }
 
 fn compile(problem: &DayProblem) -> Compiled {

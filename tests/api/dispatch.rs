@@ -573,7 +573,12 @@ async fn a_waitlisted_donor_gets_the_freed_seat(app: &TestApp) {
     expect_error(
         app.post_json(
             "/api/v1/waitlist",
-            &minimal_body(site, date, "afternoon", &unique_phone()),
+            &minimal_body(
+                site,
+                date + chrono::Days::new(1),
+                "morning",
+                &unique_phone(),
+            ),
         )
         .await,
         409,

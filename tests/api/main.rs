@@ -8,6 +8,7 @@ mod bad_input;
 mod bookings;
 mod concurrency;
 mod dispatch;
+mod eligibility;
 mod openapi;
 mod plan_checker;
 mod registry;
