@@ -133,8 +133,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
     let db = Db::open(database_url, settings.pool_size)?;
     tracing::info!(database = %db.display_url(), "database ready");
-    if settings.demo {
-        db.write_blocking(demo::load::load_if_empty)?;
+    if settings.demo
+        && let Some(loaded) = db.write_blocking(demo::load::load_if_empty)?
+    {
+        println!("planning and publishing the demo days...");
+        demo::load::plan_and_publish(&db, &loaded, 1.0)?;
     }
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;

@@ -98,8 +98,11 @@ pub fn site_availability(
                             .into_iter()
                             .filter(|k| station.collects(*k, date))
                         {
-                            *left.get_mut(kind) =
-                                station.room(fleet, index, site_id, day, kind, CAP);
+                            *left.get_mut(kind) = if context.reaches(date, index, kind) {
+                                station.room(fleet, index, site_id, day, kind, CAP)
+                            } else {
+                                0
+                            };
                         }
                     }
                     WindowAvailability {

@@ -176,6 +176,16 @@ impl SiteContext {
         })
     }
 
+    /// Whether a bloodmobile can serve this site at all in the window.
+    pub fn reaches(&self, date: NaiveDate, window_index: usize, kind: DonationKind) -> bool {
+        let site = crate::routing::GeoPoint {
+            lon: self.site.lon,
+            lat: self.site.lat,
+        };
+        let window = &self.station.booking.windows[window_index].name;
+        crate::dispatch::reach::reaches(&self.station, &self.fleet, site, date, window, kind)
+    }
+
     /// Whether one more donor of `kind` fits the slot before the day has a plan (take the
     /// day's lock first).
     pub fn has_seat(
@@ -185,6 +195,9 @@ impl SiteContext {
         window_index: usize,
         kind: DonationKind,
     ) -> Result<bool, BookingError> {
+        if !self.reaches(date, window_index, kind) {
+            return Ok(false);
+        }
         let booked = bookings::booked_by_day(conn, self.station.id, date, date)?
             .remove(&date)
             .unwrap_or_default();

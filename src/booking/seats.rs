@@ -41,6 +41,7 @@ pub(super) fn seats_left(
     }
     Ok(match plan {
         Some(plan) => placement::room_for(conn, station, plan, context.site.id, window, kind, cap)?,
+        None if !context.reaches(date, window_index, kind) => 0,
         None => {
             let booked = bookings::booked_by_day(conn, station.id, date, date)?
                 .remove(&date)

@@ -33,12 +33,14 @@ const WINDOWS: &[Window] = &[
     },
 ];
 
-/// Bookings on an ordinary weekday; weekends get more, when people are home.
-const WEEKDAY_BOOKINGS: f64 = 49.0;
-const WEEKEND_FACTOR: f64 = 1.3;
+/// Bookings on an ordinary weekday (the station's 55,226 donors of 2020 are about 150 a day);
+/// weekends get more, when people are home, and the first Saturday is a big drive day.
+const WEEKDAY_BOOKINGS: f64 = 135.0;
+const WEEKEND_FACTOR: f64 = 1.35;
+const BIG_DAY_FACTOR: f64 = 2.5;
 /// Share of the fleet's planned capacity the demo may fill in one window, so every booking
 /// passes the capacity rule with room to spare.
-const MAX_FILL: f64 = 0.6;
+const MAX_FILL: f64 = 0.75;
 /// Share of a vehicle's daily bag stock the station plans to use.
 const PLANNED_SHARE: f64 = 0.8;
 /// Fewer donors than this do not justify sending a bloodmobile.
@@ -80,15 +82,20 @@ pub(crate) fn bookings(
         .map(|(i, site)| (i, site_weight(site)))
         .collect();
     let mut out = Vec::new();
+    let big_day = (0..inputs.days)
+        .map(|offset| inputs.first_day + Days::new(u64::from(offset)))
+        .find(|d| d.weekday() == Weekday::Sat);
     for offset in 0..inputs.days {
         let date = inputs.first_day + Days::new(u64::from(offset));
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        let day_target = if weekend {
-            WEEKDAY_BOOKINGS * WEEKEND_FACTOR
+        let factor = if Some(date) == big_day {
+            BIG_DAY_FACTOR
+        } else if weekend {
+            WEEKEND_FACTOR
         } else {
-            WEEKDAY_BOOKINGS
-        } + rng.range(0, 10) as f64
-            - 5.0;
+            1.0
+        };
+        let day_target = WEEKDAY_BOOKINGS * factor + rng.range(0, 10) as f64 - 5.0;
         for window in WINDOWS {
             let capacity = window_capacity(inputs.vehicles, window, None);
             let limit = (capacity * MAX_FILL).floor() as u64;

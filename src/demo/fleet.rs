@@ -1,4 +1,4 @@
-//! The station's six bloodmobiles: different sizes, shifts and kinds, as a real fleet grows
+//! The station's eighteen bloodmobiles: different sizes, shifts and kinds, as a real fleet grows
 //! over the years.
 
 use chrono::NaiveTime;
@@ -52,5 +52,27 @@ pub(crate) fn vehicles() -> Vec<DemoVehicle> {
             &["whole_blood", "platelets"],
         ),
         vehicle(6, "鄂D·F2687", 4, 50, ((8, 0), (18, 0)), WHOLE_BLOOD),
+        // Bought in the 2020 lockdown, when community and village drives became the main
+        // source: the standard four- to six-bed coaches.
+        vehicle(7, "鄂D·G4418", 5, 60, ((7, 30), (17, 30)), WHOLE_BLOOD),
+        vehicle(8, "鄂D·H6032", 5, 60, ((7, 30), (17, 30)), WHOLE_BLOOD),
+        vehicle(9, "鄂D·J1957", 4, 50, ((8, 0), (18, 0)), WHOLE_BLOOD),
+        vehicle(10, "鄂D·K8820", 4, 50, ((8, 0), (18, 0)), WHOLE_BLOOD),
+        vehicle(11, "鄂D·L3365", 3, 40, ((7, 0), (13, 0)), WHOLE_BLOOD),
+        vehicle(12, "鄂D·M5091", 3, 40, ((12, 0), (18, 30)), WHOLE_BLOOD),
+        vehicle(13, "鄂D·N2748", 5, 60, ((7, 0), (17, 0)), WHOLE_BLOOD),
+        vehicle(14, "鄂D·P9163", 5, 60, ((7, 0), (17, 0)), WHOLE_BLOOD),
+        vehicle(15, "鄂D·Q0571", 4, 50, ((7, 30), (17, 30)), WHOLE_BLOOD),
+        vehicle(16, "鄂D·R6384", 4, 50, ((7, 30), (17, 30)), WHOLE_BLOOD),
+        // The second apheresis coach, for the city's platelet donors.
+        vehicle(
+            17,
+            "鄂D·S2219",
+            6,
+            70,
+            ((7, 0), (17, 0)),
+            &["whole_blood", "platelets"],
+        ),
+        vehicle(18, "鄂D·T7706", 6, 70, ((7, 0), (17, 0)), WHOLE_BLOOD),
     ]
 }

@@ -1,13 +1,16 @@
 //! Writes the generated demo region into an empty database. Bookings go through the real
 //! booking service, so the demo only ever holds bookings the rules accept.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use super::{DemoBooking, DemoRegion, jingzhou};
 use crate::accounts;
 use crate::api::bookings::CreateBookingBody;
 use crate::booking::{self, new_secret};
-use crate::db::{DbConnection, registry as rows, users};
+use crate::db::{Db, DbConnection, registry as rows, users, write_transaction};
+use crate::dispatch::planning::{SolveOptions, plan_day};
+use crate::dispatch::publish::publish;
+use crate::dispatch::view::read_plan;
 use crate::domain::donation::DonationKind;
 use crate::registry::{
     PlasmaFields, SiteFields, StationFields, VehicleFields, sites, stations, vehicles,
@@ -20,11 +23,18 @@ const DEMO_SEED: u64 = 2020;
 const DEMO_DAYS: u32 = 7;
 const DEMO_USER: &str = "dispatcher";
 
+/// What was loaded: the station and the days that have bookings.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub station_id: i64,
+    pub days: Vec<NaiveDate>,
+}
+
 /// Loads the demo region unless the database already holds a station.
-pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<()> {
+pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<Option<Loaded>> {
     if !rows::list_stations(conn)?.is_empty() {
         println!("database already holds data: demo not loaded");
-        return Ok(());
+        return Ok(None);
     }
     let now = Utc::now();
     // The station does not depend on the days, so it is written first to learn its first
@@ -39,6 +49,8 @@ pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<()> {
             depot_address: Some(place.depot_address.into()),
             depot_lat: Some(place.depot_lat),
             depot_lon: Some(place.depot_lon),
+            // County roads between the district seats: faster than town streets.
+            average_speed_kmh: Some(50.0),
             // As in 2020, when the station collected convalescent plasma: on, with the
             // policy's default numbers.
             plasma: Some(PlasmaFields {
@@ -49,7 +61,16 @@ pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<()> {
         },
         now,
     )?;
-    let first_day = Station::from_row(&station)?.booking.bookable_range(now).0;
+    // The first day still open for booking (after 18:00 tomorrow has closed).
+    let rules = Station::from_row(&station)?.booking;
+    let mut first_day = rules.bookable_range(now).0;
+    while rules.windows.first().is_some_and(|w| {
+        rules
+            .check_bookable(now, first_day, &w.name)
+            .is_err_and(|e| e.code() == "after_cutoff")
+    }) {
+        first_day = first_day.succ_opt().expect("a date after today");
+    }
     let region = jingzhou(DEMO_SEED, first_day, DEMO_DAYS);
     let mut site_ids = Vec::with_capacity(region.sites.len());
     for site in &region.sites {
@@ -108,6 +129,35 @@ pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<()> {
         region.sites.len(),
         region.vehicles.len(),
     );
+    let mut days: Vec<NaiveDate> = region.bookings.iter().map(|b| b.date).collect();
+    days.sort_unstable();
+    days.dedup();
+    Ok(Some(Loaded {
+        station_id: station.id,
+        days,
+    }))
+}
+
+/// Plans and publishes each demo day as a dispatcher would (the solving outside any write),
+/// so a newcomer sees routes and donors see arrival windows at once.
+pub fn plan_and_publish(db: &Db, loaded: &Loaded, seconds_per_day: f64) -> anyhow::Result<()> {
+    for &date in &loaded.days {
+        let options = SolveOptions::new(Some(seconds_per_day), Some(DEMO_SEED))?;
+        let (plan, _) = plan_day(db, loaded.station_id, date, options, Utc::now())?;
+        let station = loaded.station_id;
+        db.write_blocking(move |conn| {
+            write_transaction(conn, |conn| {
+                publish(conn, station, date, Some(plan.version), Utc::now())
+            })
+        })?;
+        let mut conn = db.get()?;
+        let (_, _, view) = read_plan(&mut conn, station, date, Some(plan.version))?;
+        let t = &view.totals;
+        println!(
+            "  {date}: {} bookings at {} stops on {} bloodmobiles, {} left out; published",
+            t.bookings, t.stops, t.vehicles_used, t.left_out
+        );
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod model;
 pub mod placement;
 pub mod planning;
 pub mod publish;
+pub mod reach;
 pub mod routes;
 pub mod store;
 pub mod table;

@@ -25,7 +25,7 @@ pub fn plan_table(view: &PlanView, timings: Timings) -> String {
     let t = &view.totals;
     let _ = writeln!(
         out,
-        "plan version {} ({}) of station {} on {}: {} bookings, {} served, {} left out; \\
+        "plan version {} ({}) of station {} on {}: {} bookings, {} served, {} left out; \
          {} stops on {} vehicles, {} km; load {:.2} s, solve {:.2} s, store {:.2} s",
         view.version,
         view.status,

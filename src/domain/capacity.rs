@@ -18,7 +18,8 @@
 //! only `j`'s vehicles collect (every stop, for a kind every vehicle collects) need no more
 //! minutes in each window, minutes in the day, and bags than those vehicles offer; such a stop
 //! counts whole, as the planner keeps it on one vehicle. Service minutes are counted with the
-//! group's beds averaged over its minutes, rounded down.
+//! group's beds averaged over its minutes, rounded down. A stop longer than half a vehicle's
+//! working stretch takes that vehicle for the day: there are no more such stops than vehicles.
 
 use chrono::{NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
@@ -224,6 +225,18 @@ impl CapacityRule<'_> {
                 .sum();
             let beds = (weighted.checked_div(day_minutes).unwrap_or(0) as u32).max(1);
             let max_bags = members().map(|(_, v)| v.donors_per_day).max().unwrap_or(0);
+            // A stop longer than half a vehicle's working stretch leaves no room for another
+            // such stop on the same vehicle that day.
+            let stretch = self
+                .fleet
+                .iter()
+                .zip(&vehicles)
+                .filter(|(_, in_group)| **in_group)
+                .map(|(v, _)| v.reachable_minutes(self.windows, self.day_limit_minutes))
+                .max()
+                .unwrap_or(0);
+            let mut long_stops = 0;
+            let group_size = vehicles.iter().filter(|v| **v).count();
             let (mut day_need, mut donors) = (0, 0);
             for (index, window) in self.windows.iter().enumerate() {
                 let stops = day.get(index).map(Vec::as_slice).unwrap_or_default();
@@ -237,7 +250,11 @@ impl CapacityRule<'_> {
                     .iter()
                     .filter(|(_, s)| kinds.iter().any(|&k| s.get(k) > 0))
                 {
-                    need += self.stop_minutes(stop, beds, max_bags, window.minutes());
+                    let minutes = self.stop_minutes(stop, beds, max_bags, window.minutes());
+                    if minutes * 2 > u64::from(stretch) {
+                        long_stops += 1;
+                    }
+                    need += minutes;
                     donors += u64::from(stop.total());
                 }
                 if need > window_minutes {
@@ -245,7 +262,7 @@ impl CapacityRule<'_> {
                 }
                 day_need += need;
             }
-            if day_need > day_minutes || donors > bags {
+            if day_need > day_minutes || donors > bags || long_stops > group_size {
                 return false;
             }
         }

@@ -53,6 +53,10 @@ pub struct Instance {
     pub preferred: Vec<Option<(i64, i64)>>,
     /// Objective cost of one second of service outside its preferred interval.
     pub drift_weight: i64,
+    /// Per client: how many vehicles may serve it (its kinds, its size, its lock).
+    pub serving_vehicles: Vec<usize>,
+    /// Whether some clients may be served by fewer vehicles than others.
+    pub restricted: bool,
 }
 
 impl Instance {
@@ -81,7 +85,22 @@ impl Instance {
             neighbours: Vec::new(),
             preferred: Vec::new(),
             drift_weight: 0,
+            serving_vehicles: Vec::new(),
+            restricted: false,
         };
+        inst.serving_vehicles = (0..n_clients)
+            .map(|c| {
+                inst.vehicle_types
+                    .iter()
+                    .filter(|t| t.visits[c].is_some())
+                    .map(|t| t.count)
+                    .sum()
+            })
+            .collect();
+        inst.restricted = inst
+            .serving_vehicles
+            .iter()
+            .any(|&n| Some(&n) != inst.serving_vehicles.first());
         inst.neighbours = (0..n_clients)
             .map(|c| {
                 let mut others: Vec<u32> =

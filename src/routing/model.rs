@@ -390,36 +390,60 @@ fn remaining_of(group: &KindCounts, parts: &[Part], si: usize, kind: DonationKin
     group.get(kind).saturating_sub(taken)
 }
 
+/// The first `n` donors of `group`, kinds in [`DonationKind::ALL`] order.
+fn first_donors(group: &KindCounts, n: u32) -> KindCounts {
+    let mut part = KindCounts::default();
+    let mut need = n;
+    for k in DonationKind::ALL {
+        let take = need.min(group.get(k));
+        *part.get_mut(k) = take;
+        need -= take;
+    }
+    part
+}
+
 /// How a group of a stop's donors is cut into parts, one per vehicle: whole when one vehicle
 /// can serve it all, else a part as large as each suitable vehicle can serve there (its bag
-/// stock, and the rounds its beds fit in the window), largest first; what the fleet cannot
+/// stock, and what its beds serve inside the window), largest first; what the fleet cannot
 /// take is cut into near-equal parts as large as the largest vehicle's.
 fn part_sizes(problem: &DayProblem, stop: &Stop, group: &KindCounts) -> Vec<u32> {
-    let times = &problem.service;
-    let slowest = group
-        .kinds()
-        .map(|k| i64::from(times.per_donor_s.get(k)))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let window = stop.window_end - stop.window_start - times.setup_s - times.pack_up_s;
-    let rounds = u32::try_from((window / slowest).max(0)).unwrap_or(0);
-    let mut caps: Vec<u32> = problem
+    let window = stop.window_end - stop.window_start;
+    let total = group.total();
+    let serves = |v: &Vehicle, n: u32| {
+        n <= v.donors_per_day
+            && service_seconds(&problem.service, &first_donors(group, n), v.beds) <= window
+    };
+    let suitable: Vec<&Vehicle> = problem
         .vehicles
         .iter()
         .filter(|v| collects_all(v, group))
-        .map(|v| v.donors_per_day.min(rounds * v.beds.max(1)))
+        .collect();
+    if suitable.iter().any(|v| serves(v, total)) {
+        return vec![total];
+    }
+    // The most each vehicle serves there (fitting only gets harder with more donors).
+    let mut caps: Vec<u32> = suitable
+        .iter()
+        .map(|v| {
+            let (mut lo, mut hi) = (0, total);
+            while lo < hi {
+                let mid = lo + (hi - lo).div_ceil(2);
+                if serves(v, mid) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            lo
+        })
         .filter(|&cap| cap > 0)
         .collect();
     caps.sort_unstable_by(|a, b| b.cmp(a));
-    let total = group.total();
     if caps.is_empty() {
         // No vehicle can serve any of it in its window: keep it in few parts, left out by the
         // search with the rule that keeps it out.
-        caps = problem
-            .vehicles
+        caps = suitable
             .iter()
-            .filter(|v| collects_all(v, group))
             .map(|v| v.donors_per_day)
             .max()
             .into_iter()

@@ -86,7 +86,9 @@ pub fn recreate(
     pending.clear();
 }
 
-/// SISR's insertion orders: random, largest demand, farthest from the depot, closest.
+/// SISR's insertion orders: random, largest demand, farthest from the depot, closest. Clients
+/// fewer vehicles can serve (an apheresis stop, a locked stop) go first whatever the order, so
+/// the vehicles they need are not taken by stops any vehicle could serve.
 fn sort_pending(inst: &Instance, pending: &mut [u32], rng: &mut Rng) {
     rng.shuffle(pending);
     let depot = inst.vehicle_types[0].depot;
@@ -96,6 +98,9 @@ fn sort_pending(inst: &Instance, pending: &mut [u32], rng: &mut Rng) {
         4..=7 => pending.sort_by_key(|&c| std::cmp::Reverse(inst.demand[c as usize])),
         8..=9 => pending.sort_by_key(|&c| std::cmp::Reverse(far(c))),
         _ => pending.sort_by_key(|&c| far(c)),
+    }
+    if inst.restricted {
+        pending.sort_by_key(|&c| inst.serving_vehicles[c as usize]);
     }
 }
 

@@ -806,10 +806,9 @@ async fn moving_to_another_stations_site_moves_the_seat(app: &TestApp) {
                     111.3,
                 ),
             )?;
-            let site = registry::insert_site(
-                conn,
-                &site_values(station.id, "village", "夷陵区", "小溪塔街道", "石河村"),
-            )?;
+            let mut village = site_values(station.id, "village", "夷陵区", "小溪塔街道", "石河村");
+            (village.lat, village.lon) = (30.76, 111.33);
+            let site = registry::insert_site(conn, &village)?;
             registry::insert_vehicle(
                 conn,
                 &vehicle_values(station.id, "鄂E-01", 2, 20, (7, 30), (17, 30)),
