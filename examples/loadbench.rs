@@ -159,6 +159,7 @@ fn main() {
     let state = AppState {
         db,
         token_ttl: chrono::Duration::hours(1),
+        sms_receipt_token: None,
     };
     let workers = options.workers;
     std::thread::spawn(move || {

@@ -8,8 +8,9 @@ use clap::{Parser, Subcommand};
 use crate::accounts;
 use crate::api::AppState;
 use crate::bench::BenchCommand;
-use crate::config::{DEFAULT_DATABASE_URL, ServeSettings};
+use crate::config::{DEFAULT_DATABASE_URL, ServeSettings, WorkerSettings};
 use crate::db::{Db, connection};
+use crate::notices::worker::Worker;
 use crate::{demo, startup};
 
 #[derive(Debug, Parser)]
@@ -35,6 +36,8 @@ pub enum Command {
     /// Dispatcher accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Send notices (a worker beside `serve --no-worker`, or on another machine).
+    Worker(WorkerSettings),
     /// Plan a station's day from its bookings and print the routes.
     Plan(PlanArgs),
     /// Benchmarks of the route planner.
@@ -125,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("dispatcher account created");
             Ok(())
         }
+        Command::Worker(settings) => worker(&cli.database_url, settings),
         Command::Plan(args) => plan(&cli.database_url, &args),
         Command::Bench(command) => crate::bench::run(command, &cli.database_url),
     }
@@ -142,14 +146,45 @@ fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
     let address = listener.local_addr()?;
+    let public_url = settings
+        .notices
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
     let state = AppState {
-        db,
+        db: db.clone(),
         token_ttl: chrono::Duration::hours(settings.token_ttl_hours.clamp(1, 24 * 30)),
+        sms_receipt_token: settings.notices.sms_receipt_token.clone(),
     };
     println!("bloodmobile listening on http://{address}");
-    actix_web::rt::System::new()
-        .block_on(async move { startup::server(state, listener, settings.workers)?.await })?;
+    actix_web::rt::System::new().block_on(async move {
+        if !settings.no_worker {
+            let worker = Worker::new(db, settings.notices.clone(), &public_url)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            println!("notices: {}", worker.describe());
+            actix_web::rt::spawn(worker.run());
+        }
+        startup::server(state, listener, settings.workers)?.await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
     Ok(())
+}
+
+/// `bloodmobile worker`: sends notices until stopped.
+fn worker(database_url: &str, settings: WorkerSettings) -> anyhow::Result<()> {
+    let db = Db::open(database_url, settings.pool_size)?;
+    let public_url = settings
+        .notices
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    actix_web::rt::System::new().block_on(async move {
+        let worker =
+            Worker::new(db, settings.notices, &public_url).map_err(|e| anyhow::anyhow!(e))?;
+        println!("bloodmobile worker: {}", worker.describe());
+        worker.run().await;
+        Ok(())
+    })
 }
 
 fn plan(database_url: &str, args: &PlanArgs) -> anyhow::Result<()> {

@@ -2,6 +2,8 @@
 
 use clap::Args;
 
+use crate::notices::settings::NoticeSettings;
+
 /// The embedded database used when `DATABASE_URL` is unset.
 pub const DEFAULT_DATABASE_URL: &str = "bloodmobile.db";
 
@@ -23,4 +25,19 @@ pub struct ServeSettings {
     /// Load the Jingzhou demo region into an empty database before serving.
     #[arg(long)]
     pub demo: bool,
+    /// Do not send notices from this process (run `bloodmobile worker` beside it).
+    #[arg(long, env = "BLOODMOBILE_NO_WORKER")]
+    pub no_worker: bool,
+    #[command(flatten)]
+    pub notices: NoticeSettings,
+}
+
+/// Settings of `bloodmobile worker`.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerSettings {
+    /// Database connections in the pool.
+    #[arg(long, env = "BLOODMOBILE_POOL_SIZE", default_value_t = 4)]
+    pub pool_size: u32,
+    #[command(flatten)]
+    pub notices: NoticeSettings,
 }

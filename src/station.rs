@@ -17,6 +17,7 @@ use crate::domain::capacity::{CapacityPolicy, CapacityRule, FleetVehicle};
 use crate::domain::dispatch::{DispatchPolicy, TravelPolicy};
 use crate::domain::donation::{DonationKind, KindCounts, VolumeRules};
 use crate::domain::eligibility::{PlasmaPolicy, RuleBook};
+use crate::domain::notice::NoticePolicy;
 use crate::routing::{GeoPoint, ServiceTimes};
 
 /// A half-day window as stored and shown: a name and local wall-clock times.
@@ -75,6 +76,8 @@ pub struct Station {
     pub travel_matrix_file: Option<String>,
     /// Whether and how the station collects plasma on its own.
     pub plasma: PlasmaPolicy,
+    /// When donors are reminded, and how many text messages a phone gets a day.
+    pub notices: NoticePolicy,
 }
 
 impl Station {
@@ -136,6 +139,10 @@ impl Station {
             travel_matrix_file: row.travel_matrix_file.clone(),
             plasma: plasma_from_json(&row.plasma_policy)
                 .map_err(|e| bad(format!("plasma policy: {e}")))?,
+            notices: NoticePolicy {
+                reminder_hour: n(row.reminder_hour)?,
+                sms_daily_cap: n(row.sms_daily_cap)?,
+            },
         })
     }
 
@@ -252,6 +259,8 @@ pub fn new_station_values(
         average_speed_kmh: travel.average_speed_kmh,
         travel_matrix_file: None,
         plasma_policy: plasma_to_json(&PlasmaPolicy::default()),
+        reminder_hour: signed(NoticePolicy::default().reminder_hour),
+        sms_daily_cap: signed(NoticePolicy::default().sms_daily_cap),
         updated_at: now,
     }
 }
@@ -285,6 +294,8 @@ pub fn values_of(row: &StationRow) -> StationValues {
         average_speed_kmh: row.average_speed_kmh,
         travel_matrix_file: row.travel_matrix_file.clone(),
         plasma_policy: row.plasma_policy.clone(),
+        reminder_hour: row.reminder_hour,
+        sms_daily_cap: row.sms_daily_cap,
         updated_at: row.updated_at,
     }
 }
@@ -352,6 +363,8 @@ mod tests {
             average_speed_kmh: values.average_speed_kmh,
             travel_matrix_file: values.travel_matrix_file,
             plasma_policy: values.plasma_policy,
+            reminder_hour: values.reminder_hour,
+            sms_daily_cap: values.sms_daily_cap,
         }
     }
 

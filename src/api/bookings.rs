@@ -519,3 +519,49 @@ pub async fn outcome(
         .await?;
     Ok(HttpResponse::Ok().json(details))
 }
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StationCancelBody {
+    /// What the donor is told, e.g. "the bloodmobile broke down".
+    pub reason: String,
+}
+
+/// The station cancels a booking (dispatcher); the donor is told the reason.
+#[utoipa::path(
+    operation_id = "cancel_booking_by_station",
+    tag = "bookings",
+    params(("reference" = String, Path)),
+    request_body = StationCancelBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = BookingDetails),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "already cancelled", body = ErrorBody),
+    )
+)]
+#[post("/bookings/{reference}/cancel")]
+pub async fn cancel_by_station(
+    state: web::Data<AppState>,
+    _: Dispatcher,
+    path: web::Path<String>,
+    body: ValidJson<StationCancelBody>,
+) -> Result<HttpResponse, ApiError> {
+    let reference = path.into_inner();
+    let reason = body.value.reason.trim().to_string();
+    let length = reason.chars().count();
+    if !(1..=200).contains(&length) || reason.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid_reason",
+            "reason",
+            "1-200 characters, no control characters",
+        ));
+    }
+    let details = state
+        .db
+        .write(move |conn| booking::cancel_by_station(conn, &reference, &reason, Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(details))
+}

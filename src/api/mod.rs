@@ -7,6 +7,7 @@ pub mod eligibility;
 pub mod error;
 pub mod health;
 pub mod json;
+pub mod notices;
 pub mod openapi;
 pub mod plans;
 pub mod sites;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub db: Db,
     /// How long a dispatcher token stays valid.
     pub token_ttl: chrono::Duration,
+    /// The bearer token SMS delivery receipts must carry, if any.
+    pub sms_receipt_token: Option<String>,
 }
 
 /// Mounts `/api/v1`, `/healthz` and `/readyz`.
@@ -48,6 +51,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(bookings::reschedule)
                 .service(bookings::cancel)
                 .service(bookings::outcome)
+                .service(bookings::cancel_by_station)
+                .service(notices::list)
+                .service(notices::queue)
+                .service(notices::receipt)
+                .service(notices::opt_outs)
+                .service(notices::add_opt_out)
+                .service(notices::remove_opt_out)
+                .service(notices::resend)
                 .service(bookings::waitlist)
                 .service(eligibility::rules)
                 .service(stations::list)

@@ -4,7 +4,9 @@ use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, bookings, eligibility, error, health, plans, sites, stations, vehicles};
+use super::{
+    auth, bookings, eligibility, error, health, notices, plans, sites, stations, vehicles,
+};
 use crate::booking;
 
 #[derive(OpenApi)]
@@ -15,7 +17,9 @@ use crate::booking;
         auth::create_token, auth::revoke_token,
         sites::list, sites::show, sites::availability, sites::create, sites::update,
         bookings::create, bookings::show, bookings::reschedule, bookings::cancel,
-        bookings::waitlist, bookings::outcome,
+        bookings::waitlist, bookings::outcome, bookings::cancel_by_station,
+        notices::list, notices::queue, notices::receipt, notices::resend,
+        notices::opt_outs, notices::add_opt_out, notices::remove_opt_out,
         eligibility::rules,
         plans::create_plan, plans::show, plans::change, plans::publish, plans::csv, plans::geojson,
         plans::calendar,

@@ -52,6 +52,10 @@ pub struct Station {
     pub min_turnout: i32,
     /// A published arrival window that moves by more than this is announced to the donor.
     pub window_change_minutes: i32,
+    /// Local hour of the reminder the day before.
+    pub reminder_hour: i32,
+    /// Text messages one phone receives in a day at most.
+    pub sms_daily_cap: i32,
     /// Road distance over great-circle distance, for estimated drive times.
     pub detour_factor: f64,
     pub average_speed_kmh: f64,
@@ -98,6 +102,8 @@ impl TryFrom<StationRow> for Station {
             arrival_lead_minutes: row.arrival_lead_minutes,
             min_turnout: row.min_turnout,
             window_change_minutes: row.window_change_minutes,
+            reminder_hour: row.reminder_hour,
+            sms_daily_cap: row.sms_daily_cap,
             detour_factor: row.detour_factor,
             average_speed_kmh: row.average_speed_kmh,
             travel_matrix_file: row.travel_matrix_file,

@@ -22,6 +22,7 @@ use crate::domain::eligibility::{
 };
 use crate::domain::language::Language;
 use crate::domain::reference::booking_reference;
+use crate::notices::outbox;
 use crate::station::{Station, fleet};
 
 /// How long a create's response is kept for retries under the same Idempotency-Key.
@@ -383,6 +384,7 @@ pub(super) fn book_in_transaction(
     conn: &mut DbConnection,
     request: &BookingRequest,
     now: DateTime<Utc>,
+    from_waitlist: bool,
 ) -> Result<BookingDetails, BookingError> {
     // One confirmed booking per phone is kept by the unique indexes on the donor's phone and
     // on a donor's confirmed booking, also for two requests at once: the insert that would
@@ -465,6 +467,7 @@ pub(super) fn book_in_transaction(
                 .ok_or_else(|| BookingError::Internal("a new booking vanished".into()))?;
         }
     }
+    outbox::booked(conn, station, &booking, &token, from_waitlist, now)?;
     Ok(BookingDetails::build(
         station,
         &booking,
@@ -490,7 +493,7 @@ fn book_once(
                 return replay(saved, key);
             }
         }
-        let details = book_in_transaction(conn, request, now)?;
+        let details = book_in_transaction(conn, request, now, false)?;
         let at = stored_instant(now);
         if let Some(key) = &idempotency {
             idempotency::save(

@@ -15,6 +15,7 @@ use crate::domain::donor::{DonorName, PhoneNumber};
 use crate::domain::eligibility::Requested;
 use crate::domain::language::Language;
 use crate::domain::reference::normalise_reference;
+use crate::notices::outbox;
 use crate::station::Station;
 
 use super::DonorAnswers;
@@ -239,6 +240,7 @@ pub fn reschedule_booking(
             moved = bookings::find_by_reference(conn, &moved.reference)?
                 .ok_or(BookingError::Cancelled)?;
         }
+        outbox::rescheduled(conn, station, &moved, now)?;
         Ok(moved)
     })?;
     Ok(BookingDetails::build(
@@ -260,6 +262,29 @@ pub fn cancel_booking(
 ) -> Result<BookingDetails, BookingError> {
     let owned = load_owned(conn, reference, token)?;
     ensure_changeable(&owned, now)?;
+    cancel(conn, &owned, None, now)
+}
+
+/// The station cancels a booking (a breakdown, bad weather), with the reason the donor is told.
+pub fn cancel_by_station(
+    conn: &mut DbConnection,
+    reference: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<BookingDetails, BookingError> {
+    let owned = load(conn, reference, Access::Dispatcher)?;
+    if owned.booking.status != CONFIRMED {
+        return Err(BookingError::Cancelled);
+    }
+    cancel(conn, &owned, Some(reason), now)
+}
+
+fn cancel(
+    conn: &mut DbConnection,
+    owned: &Owned,
+    by_station: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<BookingDetails, BookingError> {
     let kind = DonationKind::parse(&owned.booking.kind).ok_or_else(|| {
         BookingError::Internal(format!("booking {}: unknown kind", owned.booking.reference))
     })?;
@@ -272,6 +297,7 @@ pub fn cancel_booking(
             .ok_or(BookingError::Cancelled)?;
         let cancelled = bookings::cancel(conn, current.id, stored_instant(now))?;
         leave_plan(conn, &owned.station, &current, kind)?;
+        outbox::cancelled(conn, &cancelled, by_station, now)?;
         super::waitlist::offer_freed_seat(conn, &current, now)?;
         Ok::<_, BookingError>(cancelled)
     })?;

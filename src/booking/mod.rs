@@ -16,7 +16,10 @@ pub use alternatives::{Alternative, alternatives};
 pub use availability::{DayAvailability, WindowAvailability, site_availability};
 pub use create::{BookingRequest, Created, DonorAnswers, IdempotencyKey, create_booking};
 pub use error::BookingError;
-pub use manage::{Change, cancel_booking, find_for_dispatcher, find_for_owner, reschedule_booking};
+pub use manage::{
+    Change, cancel_booking, cancel_by_station, find_for_dispatcher, find_for_owner,
+    reschedule_booking,
+};
 pub use outcome::{Outcome, record_outcome};
 pub use secrets::{hash_secret, new_secret};
 pub use view::{ArrivalWindow, BookingDetails, SiteSummary};

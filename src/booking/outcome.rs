@@ -73,6 +73,7 @@ pub fn record_outcome(
                     donations::created_at.eq(at),
                 ))
                 .execute(conn)?;
+            crate::notices::outbox::thank_you(conn, &booking, now)?;
         }
         Ok(diesel::update(booking_rows::table.find(booking.id))
             .set((

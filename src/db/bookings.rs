@@ -43,6 +43,7 @@ pub struct BookingRow {
     pub plan_version: Option<i32>,
     pub outcome: Option<String>,
     pub outcome_at: Option<NaiveDateTime>,
+    pub invite_sequence: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -68,6 +69,14 @@ pub fn insert(conn: &mut DbConnection, booking: &NewBooking) -> QueryResult<Book
         .values(booking)
         .returning(bookings::all_columns)
         .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>> {
+    bookings::table
+        .find(id)
+        .select(BookingRow::as_select())
+        .load(conn)
+        .map(super::single)
 }
 
 /// The kind of a booking, by id.

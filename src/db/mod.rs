@@ -8,6 +8,7 @@ pub mod bookings;
 pub mod donations;
 pub mod donors;
 pub mod idempotency;
+pub mod notices;
 pub mod plans;
 pub mod registry;
 pub mod users;

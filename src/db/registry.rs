@@ -39,6 +39,8 @@ pub struct StationRow {
     pub travel_matrix_file: Option<String>,
     /// The station's `PlasmaPolicy` as JSON.
     pub plasma_policy: String,
+    pub reminder_hour: i32,
+    pub sms_daily_cap: i32,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -70,6 +72,8 @@ pub struct StationValues {
     pub average_speed_kmh: f64,
     pub travel_matrix_file: Option<String>,
     pub plasma_policy: String,
+    pub reminder_hour: i32,
+    pub sms_daily_cap: i32,
     pub updated_at: NaiveDateTime,
 }
 

@@ -32,6 +32,8 @@ diesel::table! {
         average_speed_kmh -> Double,
         travel_matrix_file -> Nullable<Text>,
         plasma_policy -> Text,
+        reminder_hour -> Integer,
+        sms_daily_cap -> Integer,
     }
 }
 
@@ -115,6 +117,7 @@ diesel::table! {
         plan_version -> Nullable<Integer>,
         outcome -> Nullable<Text>,
         outcome_at -> Nullable<Timestamp>,
+        invite_sequence -> Integer,
     }
 }
 
@@ -259,6 +262,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notices (id) {
+        id -> BigInt,
+        dedupe_key -> Text,
+        out_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        booking_id -> Nullable<BigInt>,
+        recipient -> Text,
+        language -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        due_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        leased_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        delivery -> Nullable<Text>,
+        delivery_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_opt_outs (phone) {
+        phone -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sites -> stations (station_id));
 diesel::joinable!(vehicles -> stations (station_id));
 diesel::joinable!(bookings -> donors (donor_id));
@@ -271,6 +305,7 @@ diesel::joinable!(plan_bookings -> plans (plan_id));
 diesel::joinable!(plan_bookings -> bookings (booking_id));
 diesel::joinable!(bookings -> stations (station_id));
 diesel::joinable!(donations -> donors (donor_id));
+diesel::joinable!(notices -> bookings (booking_id));
 diesel::joinable!(declared_donations -> donors (donor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -282,6 +317,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     users,
     api_tokens,
+    notices,
+    sms_opt_outs,
     plans,
     plan_routes,
     plan_stops,

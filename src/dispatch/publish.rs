@@ -92,6 +92,18 @@ pub fn publish(
                     arrival_window_changes::created_at.eq(at),
                 ))
                 .execute(conn)?;
+            // The donor is told in this transaction's outbox.
+            if let Some(row) = crate::db::bookings::find(conn, booking.id)? {
+                crate::notices::outbox::window(
+                    conn,
+                    &station,
+                    &row,
+                    stored.plan.id,
+                    old,
+                    new,
+                    now,
+                )?;
+            }
             changes.push(WindowChange {
                 booking_id: booking.id,
                 old,

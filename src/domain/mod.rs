@@ -15,6 +15,7 @@ pub mod donation;
 pub mod donor;
 pub mod eligibility;
 pub mod language;
+pub mod notice;
 pub mod reference;
 
 use serde::Serialize;

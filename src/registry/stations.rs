@@ -48,6 +48,10 @@ pub struct StationFields {
     pub arrival_lead_minutes: Option<i32>,
     pub min_turnout: Option<i32>,
     pub window_change_minutes: Option<i32>,
+    /// Local hour of the reminder the day before (8-20).
+    pub reminder_hour: Option<i32>,
+    /// Text messages one phone receives in a day at most.
+    pub sms_daily_cap: Option<i32>,
     pub detour_factor: Option<f64>,
     pub average_speed_kmh: Option<f64>,
     /// Path of an OSRM `table` response for drive times; "" goes back to estimates.
@@ -245,6 +249,8 @@ impl StationFields {
             arrival_lead_minutes,
             min_turnout,
             window_change_minutes,
+            reminder_hour,
+            sms_daily_cap,
             detour_factor,
             average_speed_kmh
         );
@@ -310,6 +316,8 @@ impl StationFields {
             0,
             24 * 60,
         )?;
+        in_range("reminder_hour", values.reminder_hour, 8, 20)?;
+        in_range("sms_daily_cap", values.sms_daily_cap, 0, 50)?;
         in_range("detour_factor", values.detour_factor, 1.0, 5.0)?;
         in_range("average_speed_kmh", values.average_speed_kmh, 5.0, 120.0)?;
         if let Some(path) = &values.travel_matrix_file {

@@ -136,6 +136,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let state = AppState {
         db: db.clone(),
         token_ttl: chrono::Duration::hours(1),
+        sms_receipt_token: None,
     };
     let server = bloodmobile::startup::server(state, listener, Some(2)).expect("build server");
     let handle = server.handle();

@@ -1,0 +1,290 @@
+//! Writing notices in the transaction of the change that causes them. Each function writes one
+//! notice per channel the donor can be reached on: email when they gave an address, SMS always.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Channel, NoticeKind, out_id};
+use crate::db::bookings::BookingRow;
+use crate::db::notices::{self, NewNotice, PENDING};
+use crate::db::schema::{bookings, donors};
+use crate::db::{DbConnection, stored_instant};
+use crate::station::Station;
+
+/// What a notice needs to remember of the moment it was written (the rest is read when it is
+/// sent).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Payload {
+    /// The manage token, for the link in a new booking's notice (removed once sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The arrival window before and after a change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_window: Option<(NaiveDateTime, NaiveDateTime)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_window: Option<(NaiveDateTime, NaiveDateTime)>,
+    /// Who cancelled: "donor" or "station".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The calendar invitation's SEQUENCE.
+    #[serde(default)]
+    pub sequence: i32,
+    /// For a reminder: the day and window it was meant for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_slot: Option<(chrono::NaiveDate, String)>,
+}
+
+impl Payload {
+    /// The payload kept once sent: no token.
+    pub fn scrubbed(&self) -> Payload {
+        Payload {
+            token: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// The addresses a booking's donor is reached at.
+fn contacts(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+) -> QueryResult<(String, Option<String>)> {
+    donors::table
+        .find(booking.donor_id)
+        .select((donors::phone, donors::email))
+        .first(conn)
+}
+
+/// Writes `kind` for `booking` on every channel, due at `due`; `key` tells this event apart
+/// from others of its kind for the same booking.
+fn write(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    kind: NoticeKind,
+    key: &str,
+    payload: &Payload,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let (phone, email) = contacts(conn, booking)?;
+    let text = serde_json::to_string(payload).expect("payloads serialise");
+    let mut channels = vec![(Channel::Sms, phone)];
+    if let Some(email) = email {
+        channels.insert(0, (Channel::Email, email));
+    }
+    for (channel, recipient) in channels {
+        let dedupe_key = format!(
+            "{}:{}:{key}:{}",
+            kind.as_str(),
+            booking.reference,
+            channel.as_str()
+        );
+        notices::enqueue(
+            conn,
+            &NewNotice {
+                out_id: out_id(&dedupe_key),
+                dedupe_key,
+                kind: kind.as_str().to_string(),
+                channel: channel.as_str().to_string(),
+                booking_id: Some(booking.id),
+                recipient,
+                language: booking.language.clone(),
+                payload: text.clone(),
+                status: PENDING.to_string(),
+                due_at: stored_instant(due),
+                created_at: stored_instant(now),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Raises the booking's invitation SEQUENCE (a change to the appointment) and returns it.
+fn next_sequence(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<i32> {
+    diesel::update(bookings::table.find(booking.id))
+        .set(bookings::invite_sequence.eq(bookings::invite_sequence + 1))
+        .returning(bookings::invite_sequence)
+        .get_result(conn)
+}
+
+/// The reminder the day before, for the booking's current day and window.
+fn remind(
+    conn: &mut DbConnection,
+    station: &Station,
+    booking: &BookingRow,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    notices::skip_pending(conn, booking.id, NoticeKind::Reminder.as_str(), "moved")?;
+    let Some(window) = station.booking.window(&booking.time_window) else {
+        return Ok(());
+    };
+    let starts = station
+        .booking
+        .window_interval(booking.service_date, window)
+        .0
+        .with_timezone(&Utc);
+    let Some(due) = station
+        .notices
+        .reminder_due(station.tz, booking.service_date, starts, now)
+    else {
+        return Ok(());
+    };
+    let key = format!("{}:{}", booking.service_date, booking.time_window);
+    let payload = Payload {
+        for_slot: Some((booking.service_date, booking.time_window.clone())),
+        ..Payload::default()
+    };
+    write(
+        conn,
+        booking,
+        NoticeKind::Reminder,
+        &key,
+        &payload,
+        due,
+        now,
+    )
+}
+
+/// A booking was made (by the donor, or offered from the waitlist): the confirmation with the
+/// manage link, and the reminder the day before.
+pub fn booked(
+    conn: &mut DbConnection,
+    station: &Station,
+    booking: &BookingRow,
+    token: &str,
+    from_waitlist: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let kind = if from_waitlist {
+        NoticeKind::WaitlistOffer
+    } else {
+        NoticeKind::BookingReceived
+    };
+    let payload = Payload {
+        token: Some(token.to_string()),
+        new_window: booking.arrival_from.zip(booking.arrival_to),
+        sequence: booking.invite_sequence,
+        ..Payload::default()
+    };
+    write(conn, booking, kind, "", &payload, now, now)?;
+    remind(conn, station, booking, now)
+}
+
+/// A booking moved: the new details, a new reminder.
+pub fn rescheduled(
+    conn: &mut DbConnection,
+    station: &Station,
+    booking: &BookingRow,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let sequence = next_sequence(conn, booking)?;
+    let payload = Payload {
+        new_window: booking.arrival_from.zip(booking.arrival_to),
+        sequence,
+        ..Payload::default()
+    };
+    let key = stored_instant(now).and_utc().timestamp_micros().to_string();
+    write(
+        conn,
+        booking,
+        NoticeKind::Rescheduled,
+        &key,
+        &payload,
+        now,
+        now,
+    )?;
+    remind(conn, station, booking, now)
+}
+
+/// A booking was cancelled, by the donor or by the station with a reason.
+pub fn cancelled(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    by_station: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    notices::skip_pending(conn, booking.id, NoticeKind::Reminder.as_str(), "cancelled")?;
+    let sequence = next_sequence(conn, booking)?;
+    let payload = Payload {
+        cancelled_by: Some(
+            if by_station.is_some() {
+                "station"
+            } else {
+                "donor"
+            }
+            .into(),
+        ),
+        reason: by_station.map(str::to_string),
+        sequence,
+        ..Payload::default()
+    };
+    write(conn, booking, NoticeKind::Cancelled, "", &payload, now, now)
+}
+
+/// A publish gave the booking its first window, or moved it (told when beyond the station's
+/// threshold, or when the booking is no longer on a route).
+pub fn window(
+    conn: &mut DbConnection,
+    station: &Station,
+    booking: &BookingRow,
+    plan_id: i64,
+    old: Option<(NaiveDateTime, NaiveDateTime)>,
+    new: Option<(NaiveDateTime, NaiveDateTime)>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let kind = match (old, new) {
+        (None, Some(_)) => NoticeKind::WindowPublished,
+        (Some(old), Some(new)) => {
+            let as_window =
+                |w: (NaiveDateTime, NaiveDateTime)| crate::domain::dispatch::ArrivalWindow {
+                    from: w.0.and_utc(),
+                    to: w.1.and_utc(),
+                };
+            if !station
+                .dispatch
+                .is_notable_change(&as_window(old), &as_window(new))
+            {
+                return Ok(());
+            }
+            NoticeKind::WindowChanged
+        }
+        (Some(_), None) => NoticeKind::WindowChanged,
+        (None, None) => return Ok(()),
+    };
+    let sequence = next_sequence(conn, booking)?;
+    let payload = Payload {
+        old_window: old,
+        new_window: new,
+        sequence,
+        ..Payload::default()
+    };
+    write(
+        conn,
+        booking,
+        kind,
+        &plan_id.to_string(),
+        &payload,
+        now,
+        now,
+    )
+}
+
+/// A donation was recorded: thanks.
+pub fn thank_you(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    write(
+        conn,
+        booking,
+        NoticeKind::ThankYou,
+        "",
+        &Payload::default(),
+        now,
+        now,
+    )
+}
