@@ -138,7 +138,7 @@ fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
     let db = Db::open(database_url, settings.pool_size)?;
     tracing::info!(database = %db.display_url(), "database ready");
     if settings.demo
-        && let Some(loaded) = db.write_blocking(demo::load::load_if_empty)?
+        && let Some(loaded) = demo::load::load_if_empty(&db)?
     {
         println!("planning and publishing the demo days...");
         demo::load::plan_and_publish(&db, &loaded, 1.0)?;

@@ -22,10 +22,7 @@ fn the_demo_fleet_serves_the_whole_demo_week() {
         .to_string_lossy()
         .into_owned();
     let db = Db::open(&path, 2).unwrap();
-    let loaded = db
-        .write_blocking(load_if_empty)
-        .unwrap()
-        .expect("an empty database");
+    let loaded = load_if_empty(&db).unwrap().expect("an empty database");
     plan_and_publish(&db, &loaded, 1.0).unwrap();
     let mut conn = db.get().unwrap();
     let station_row = registry::find_station(&mut conn, loaded.station_id)

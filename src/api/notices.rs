@@ -233,9 +233,8 @@ pub async fn queue(state: web::Data<AppState>, _: Dispatcher) -> Result<HttpResp
     }))
 }
 
-/// A delivery receipt from the SMS gateway.
+/// A delivery receipt from the SMS gateway (other members a gateway adds are ignored).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Receipt {
     pub out_id: String,
     /// delivered or failed.

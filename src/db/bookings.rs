@@ -79,6 +79,64 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>>
         .map(super::single)
 }
 
+/// Bookings with their donors, sites and stations (what notices about them say): one query
+/// per table, each by primary key, so the cost follows the batch, not the tables' size.
+pub fn find_many_with_context(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<
+    Vec<(
+        BookingRow,
+        super::donors::DonorRow,
+        super::registry::SiteRow,
+        super::registry::StationRow,
+    )>,
+> {
+    use super::donors::DonorRow;
+    use super::registry::{SiteRow, StationRow};
+    use super::schema::{donors, sites, stations};
+    let found: Vec<BookingRow> = bookings::table
+        .filter(bookings::id.eq_any(ids))
+        .select(BookingRow::as_select())
+        .load(conn)?;
+    let ids_of = |f: fn(&BookingRow) -> i64| {
+        let mut ids: Vec<i64> = found.iter().map(f).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let donors: HashMap<i64, DonorRow> = donors::table
+        .filter(donors::id.eq_any(ids_of(|b| b.donor_id)))
+        .select(DonorRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|d: DonorRow| (d.id, d))
+        .collect();
+    let sites: HashMap<i64, SiteRow> = sites::table
+        .filter(sites::id.eq_any(ids_of(|b| b.site_id)))
+        .select(SiteRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|s: SiteRow| (s.id, s))
+        .collect();
+    let stations: HashMap<i64, StationRow> = stations::table
+        .filter(stations::id.eq_any(ids_of(|b| b.station_id)))
+        .select(StationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|s: StationRow| (s.id, s))
+        .collect();
+    Ok(found
+        .into_iter()
+        .filter_map(|b| {
+            let donor = donors.get(&b.donor_id)?.clone();
+            let site = sites.get(&b.site_id)?.clone();
+            let station = stations.get(&b.station_id)?.clone();
+            Some((b, donor, site, station))
+        })
+        .collect())
+}
+
 /// The kind of a booking, by id.
 pub fn find_kind(conn: &mut DbConnection, id: i64) -> QueryResult<Option<DonationKind>> {
     let kind: Option<String> = bookings::table
@@ -164,6 +222,8 @@ pub fn move_to(
         date,
         window,
     } = *to;
+    // The window told for the old slot no longer holds: the new day's plan, if published,
+    // tells a new one when the booking is placed on it.
     diesel::update(bookings::table.find(id))
         .set((
             bookings::station_id.eq(station_id),
@@ -171,6 +231,9 @@ pub fn move_to(
             bookings::service_date.eq(date),
             bookings::time_window.eq(window),
             bookings::updated_at.eq(now),
+            bookings::arrival_from.eq(None::<NaiveDateTime>),
+            bookings::arrival_to.eq(None::<NaiveDateTime>),
+            bookings::plan_version.eq(None::<i32>),
         ))
         .returning(bookings::all_columns)
         .get_result(conn)

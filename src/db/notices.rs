@@ -105,55 +105,125 @@ pub fn claim(
         .load(conn)
 }
 
-/// Marks a claimed notice sent; false when `worker` no longer held it.
-pub fn mark_sent(
-    conn: &mut DbConnection,
-    id: i64,
-    worker: &str,
-    now: NaiveDateTime,
-    scrubbed_payload: &str,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        notices::table
-            .find(id)
-            .filter(notices::status.eq(SENDING))
-            .filter(notices::leased_by.eq(worker)),
-    )
-    .set((
-        notices::status.eq(SENT),
-        notices::sent_at.eq(Some(now)),
-        notices::lease_until.eq(None::<NaiveDateTime>),
-        notices::last_error.eq(None::<String>),
-        notices::payload.eq(scrubbed_payload),
-    ))
-    .execute(conn)?;
-    Ok(n > 0)
+/// What became of a claimed notice, as [`record`] stores it. Every outcome drops the manage
+/// token from the payload: a notice done with needs it no more.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Sent,
+    /// Back in the queue, due at `due`; `counts` is false when it was only held back (quiet
+    /// hours, a phone's daily cap), which uses up no attempt.
+    Pending {
+        error: String,
+        due: NaiveDateTime,
+        counts: bool,
+    },
+    Failed {
+        error: String,
+    },
+    Skipped {
+        why: String,
+    },
 }
 
-/// Ends a claimed attempt that did not send: back to `status` (pending with a later `due_at`,
-/// failed, or skipped) with the reason.
-pub fn mark_unsent(
+/// The payload without its `token` member, in the backend's JSON functions.
+fn payload_without_token(conn: &DbConnection) -> diesel::expression::SqlLiteral<Text> {
+    diesel::dsl::sql(match conn {
+        DbConnection::Postgresql(_) => "(payload::jsonb - 'token')::text",
+        DbConnection::Sqlite(_) => "json_remove(payload, '$.token')",
+    })
+}
+
+/// Records the outcomes of notices `worker` claimed; returns how many it no longer held (their
+/// lease ran out and another worker took them over), which are left alone. The sent ones are
+/// marked in one statement.
+pub fn record(
     conn: &mut DbConnection,
-    id: i64,
     worker: &str,
-    status: &str,
-    error: &str,
-    due_at: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
+    now: NaiveDateTime,
+    outcomes: &[(i64, Outcome)],
+) -> QueryResult<usize> {
+    let held = || {
         notices::table
-            .find(id)
+            .filter(notices::status.eq(SENDING))
+            .filter(notices::leased_by.eq(worker))
+    };
+    let no_lease = notices::lease_until.eq(None::<NaiveDateTime>);
+    let sent: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, o)| *o == Outcome::Sent)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut recorded = 0;
+    if !sent.is_empty() {
+        let payload = payload_without_token(conn);
+        recorded += diesel::update(held().filter(notices::id.eq_any(&sent)))
+            .set((
+                notices::status.eq(SENT),
+                notices::sent_at.eq(Some(now)),
+                no_lease,
+                notices::last_error.eq(None::<String>),
+                notices::payload.eq(payload),
+            ))
+            .execute(conn)?;
+    }
+    for (id, outcome) in outcomes {
+        let payload = payload_without_token(conn);
+        let one = held().filter(notices::id.eq(*id));
+        recorded += match outcome {
+            Outcome::Sent => 0,
+            Outcome::Pending { error, due, counts } => diesel::update(one)
+                .set((
+                    notices::status.eq(PENDING),
+                    notices::last_error.eq(Some(error)),
+                    notices::due_at.eq(due),
+                    no_lease,
+                    notices::attempts.eq(notices::attempts - i32::from(!*counts)),
+                ))
+                .execute(conn)?,
+            Outcome::Failed { error } => diesel::update(one)
+                .set((
+                    notices::status.eq(FAILED),
+                    notices::last_error.eq(Some(error)),
+                    no_lease,
+                    notices::payload.eq(payload),
+                ))
+                .execute(conn)?,
+            Outcome::Skipped { why } => diesel::update(one)
+                .set((
+                    notices::status.eq(SKIPPED),
+                    notices::last_error.eq(Some(why)),
+                    no_lease,
+                    notices::payload.eq(payload),
+                ))
+                .execute(conn)?,
+        };
+    }
+    Ok(outcomes.len() - recorded)
+}
+
+/// Extends the lease of every notice `worker` is still sending.
+pub fn renew_leases(
+    conn: &mut DbConnection,
+    worker: &str,
+    until: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        notices::table
             .filter(notices::status.eq(SENDING))
             .filter(notices::leased_by.eq(worker)),
     )
-    .set((
-        notices::status.eq(status),
-        notices::last_error.eq(Some(error)),
-        notices::due_at.eq(due_at),
-        notices::lease_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?;
-    Ok(n > 0)
+    .set(notices::lease_until.eq(Some(until)))
+    .execute(conn)
+}
+
+/// Skips every pending notice (the demo's invented donors are never written to).
+pub fn skip_all_pending(conn: &mut DbConnection, why: &str) -> QueryResult<usize> {
+    diesel::update(notices::table.filter(notices::status.eq(PENDING)))
+        .set((
+            notices::status.eq(SKIPPED),
+            notices::last_error.eq(Some(why)),
+        ))
+        .execute(conn)
 }
 
 /// Notices by status and booking, newest first.
@@ -252,19 +322,19 @@ pub fn record_receipt(
     find(conn, row.id)
 }
 
-/// Text messages sent to `phone` since `since`.
+/// When each of `phones` was sent a text message since `since`.
 pub fn sms_sent_since(
     conn: &mut DbConnection,
-    phone: &str,
+    phones: &[&str],
     since: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
     notices::table
-        .filter(notices::channel.eq("sms"))
-        .filter(notices::recipient.eq(phone))
-        .filter(notices::status.eq(SENT))
+        .filter(notices::recipient.eq_any(phones))
         .filter(notices::sent_at.ge(since))
-        .count()
-        .get_result(conn)
+        .filter(notices::channel.eq("sms"))
+        .filter(notices::status.eq(SENT))
+        .select((notices::recipient, notices::sent_at.assume_not_null()))
+        .load(conn)
 }
 
 /// The queue as operators watch it.
@@ -298,8 +368,15 @@ pub fn queue_stats(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Q
 }
 
 pub fn opted_out(conn: &mut DbConnection, phone: &str) -> QueryResult<bool> {
-    let n: i64 = sms_opt_outs::table.find(phone).count().get_result(conn)?;
-    Ok(n > 0)
+    Ok(!opted_out_among(conn, &[phone])?.is_empty())
+}
+
+/// Which of `phones` opted out.
+pub fn opted_out_among(conn: &mut DbConnection, phones: &[&str]) -> QueryResult<Vec<String>> {
+    sms_opt_outs::table
+        .filter(sms_opt_outs::phone.eq_any(phones))
+        .select(sms_opt_outs::phone)
+        .load(conn)
 }
 
 pub fn opt_out(conn: &mut DbConnection, phone: &str, now: NaiveDateTime) -> QueryResult<()> {

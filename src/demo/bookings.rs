@@ -37,7 +37,7 @@ const WINDOWS: &[Window] = &[
 /// weekends get more, when people are home, and the first Saturday is a big drive day.
 const WEEKDAY_BOOKINGS: f64 = 135.0;
 const WEEKEND_FACTOR: f64 = 1.35;
-const BIG_DAY_FACTOR: f64 = 2.5;
+const BIG_DAY_FACTOR: f64 = 2.6;
 /// Share of the fleet's planned capacity the demo may fill in one window, so every booking
 /// passes the capacity rule with room to spare.
 const MAX_FILL: f64 = 0.75;

@@ -1,4 +1,4 @@
-//! The station's eighteen bloodmobiles: different sizes, shifts and kinds, as a real fleet grows
+//! The station's twenty bloodmobiles: different sizes, shifts and kinds, as a real fleet grows
 //! over the years.
 
 use chrono::NaiveTime;
@@ -74,5 +74,8 @@ pub(crate) fn vehicles() -> Vec<DemoVehicle> {
             &["whole_blood", "platelets"],
         ),
         vehicle(18, "鄂D·T7706", 6, 70, ((7, 0), (17, 0)), WHOLE_BLOOD),
+        // Lent for weekend drives by the Jingmen station, as neighbouring stations do.
+        vehicle(19, "鄂H·U3350", 5, 60, ((7, 30), (17, 30)), WHOLE_BLOOD),
+        vehicle(20, "鄂H·V8124", 4, 50, ((8, 0), (18, 0)), WHOLE_BLOOD),
     ]
 }

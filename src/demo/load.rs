@@ -30,8 +30,42 @@ pub struct Loaded {
     pub days: Vec<NaiveDate>,
 }
 
-/// Loads the demo region unless the database already holds a station.
-pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<Option<Loaded>> {
+/// Loads the demo region unless the database already holds a station: the registry in one
+/// write, then each day's bookings as donors would make them. Half of a day is sold by the
+/// seat rule; the day is then planned (outside any write) and the rest is accepted only where
+/// it fits the routes, as for any day with a plan, so the demo holds only what its fleet can
+/// serve.
+pub fn load_if_empty(db: &Db) -> anyhow::Result<Option<Loaded>> {
+    let Some((region, station_id, site_ids)) = db.write_blocking(load_registry)? else {
+        return Ok(None);
+    };
+    let mut days: Vec<NaiveDate> = region.bookings.iter().map(|b| b.date).collect();
+    days.sort_unstable();
+    days.dedup();
+    let (mut booked, mut refused) = (0, 0);
+    for &date in &days {
+        let of_day: Vec<&DemoBooking> = region.bookings.iter().filter(|b| b.date == date).collect();
+        let (first, rest) = of_day.split_at(of_day.len() / 2);
+        let counts = book(db, first, &site_ids)?;
+        let options = SolveOptions::new(Some(0.5), Some(DEMO_SEED))?;
+        plan_day(db, station_id, date, options, Utc::now())?;
+        let more = book(db, rest, &site_ids)?;
+        booked += counts.0 + more.0;
+        refused += counts.1 + more.1;
+    }
+    println!(
+        "demo loaded: {} ({} sites, {} vehicles, {booked} bookings from {}; {refused} refused by the rules)",
+        region.station.name,
+        region.sites.len(),
+        region.vehicles.len(),
+        days.first().copied().unwrap_or_default(),
+    );
+    Ok(Some(Loaded { station_id, days }))
+}
+
+/// Writes the demo's station, sites, vehicles and dispatcher; `None` when the database already
+/// holds a station.
+fn load_registry(conn: &mut DbConnection) -> anyhow::Result<Option<(DemoRegion, i64, Vec<i64>)>> {
     if !rows::list_stations(conn)?.is_empty() {
         println!("database already holds data: demo not loaded");
         return Ok(None);
@@ -116,26 +150,13 @@ pub fn load_if_empty(conn: &mut DbConnection) -> anyhow::Result<Option<Loaded>> 
             now,
         )?;
     }
-    let (booked, refused) = load_bookings(conn, &region, &site_ids)?;
     let password = new_secret();
     if users::find_user(conn, DEMO_USER)?.is_none() {
         let hash = accounts::hash_password(&password);
         accounts::add_user(conn, DEMO_USER, &hash, now)?;
         println!("dispatcher account: {DEMO_USER} / {password}   (shown once)");
     }
-    println!(
-        "demo loaded: {} ({} sites, {} vehicles, {booked} bookings from {first_day}; {refused} refused by the rules)",
-        region.station.name,
-        region.sites.len(),
-        region.vehicles.len(),
-    );
-    let mut days: Vec<NaiveDate> = region.bookings.iter().map(|b| b.date).collect();
-    days.sort_unstable();
-    days.dedup();
-    Ok(Some(Loaded {
-        station_id: station.id,
-        days,
-    }))
+    Ok(Some((region, station.id, site_ids)))
 }
 
 /// Plans and publishes each demo day as a dispatcher would (the solving outside any write),
@@ -158,20 +179,24 @@ pub fn plan_and_publish(db: &Db, loaded: &Loaded, seconds_per_day: f64) -> anyho
             t.bookings, t.stops, t.vehicles_used, t.left_out
         );
     }
+    // The demo's donors are invented: none of their notices is sent, only those of what a
+    // visitor does next.
+    db.write_blocking(|conn| {
+        crate::db::notices::skip_all_pending(conn, "demo data").map_err(crate::db::DbError::from)
+    })?;
     Ok(())
 }
 
-fn load_bookings(
-    conn: &mut DbConnection,
-    region: &DemoRegion,
-    site_ids: &[i64],
-) -> anyhow::Result<(usize, usize)> {
+/// Books `bookings` one by one, as donors would; returns how many were accepted and refused.
+fn book(db: &Db, bookings: &[&DemoBooking], site_ids: &[i64]) -> anyhow::Result<(usize, usize)> {
     let (mut booked, mut refused) = (0, 0);
-    for demo in &region.bookings {
+    for demo in bookings {
         let request = request_body(demo, site_ids[demo.site_index])
             .parse()
             .map_err(|e| anyhow::anyhow!("demo booking invalid: {e}"))?;
-        match booking::create_booking(conn, request, None, Utc::now()) {
+        match db
+            .write_blocking(move |conn| booking::create_booking(conn, request, None, Utc::now()))
+        {
             Ok(_) => booked += 1,
             Err(e) => {
                 tracing::debug!(error = %e, "demo booking refused");

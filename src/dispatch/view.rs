@@ -203,7 +203,7 @@ pub fn plan_view(day: &DayData, stored: &StoredPlan) -> Result<PlanView, Dispatc
             .collect()
     };
     let mut totals = Totals {
-        bookings: day.bookings.len(),
+        bookings: 0,
         served: 0,
         left_out: 0,
         vehicles_used: stored.routes.len(),
@@ -214,7 +214,12 @@ pub fn plan_view(day: &DayData, stored: &StoredPlan) -> Result<PlanView, Dispatc
         donors: KindCounts::default(),
         blood_types: BloodTypes::new(),
     };
-    for booking in &day.bookings {
+    // The bookings this version holds (an older version may hold fewer than the day now has).
+    for booking in stored
+        .bookings
+        .iter()
+        .filter_map(|b| day.booking(b.booking_id))
+    {
         *totals
             .blood_types
             .entry(blood_type_key(booking.blood_type.as_deref()))
@@ -288,7 +293,8 @@ pub fn plan_view(day: &DayData, stored: &StoredPlan) -> Result<PlanView, Dispatc
         totals.stops += stop_views.len();
         let first_start = stop_views.first().map(|s| s.start);
         let return_at = local(route.return_at);
-        totals.drive_minutes += i64::from(route.drive_seconds) / 60;
+        let drive_minutes = (i64::from(route.drive_seconds) + 30) / 60;
+        totals.drive_minutes += drive_minutes;
         totals.distance_km += f64::from(route.distance_m) / 1000.0;
         route_views.push(RouteView {
             vehicle_id: route.vehicle_id,
@@ -300,7 +306,7 @@ pub fn plan_view(day: &DayData, stored: &StoredPlan) -> Result<PlanView, Dispatc
                 .unwrap_or_else(|| format!("#{}", route.vehicle_id)),
             depart: local(route.depart_at),
             return_at,
-            drive_minutes: (i64::from(route.drive_seconds) + 30) / 60,
+            drive_minutes,
             distance_km: (f64::from(route.distance_m) / 100.0).round() / 10.0,
             processing_minutes: first_start.map_or(0, |s| (return_at - s).num_minutes()),
             processing_limit_minutes: station.dispatch.processing_limit_minutes,
@@ -334,6 +340,7 @@ pub fn plan_view(day: &DayData, stored: &StoredPlan) -> Result<PlanView, Dispatc
             message,
         });
     }
+    totals.bookings = totals.served + totals.left_out;
     Ok(PlanView {
         station_id: stored.plan.station_id,
         date: stored.plan.service_date,

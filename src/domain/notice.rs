@@ -50,6 +50,15 @@ pub fn outside_quiet_hours(tz: Tz, instant: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// 08:00 local on the day after `instant` (a text held back by the day's cap goes then).
+pub fn next_local_morning(tz: Tz, instant: DateTime<Utc>) -> DateTime<Utc> {
+    at(
+        tz,
+        instant.with_timezone(&tz).date_naive() + Days::new(1),
+        QUIET_UNTIL,
+    )
+}
+
 impl NoticePolicy {
     /// When to remind a donor booked on `date` whose window starts at `starts` (an instant):
     /// the day before at `reminder_hour` local, not before `now`, never in the quiet hours; no
@@ -109,6 +118,21 @@ mod tests {
         let now = utc("2026-12-02T23:30:00Z");
         let morning = utc("2026-12-03T00:00:00Z");
         assert_eq!(p.reminder_due(tz, d("2026-12-03"), morning, now), None);
+    }
+
+    #[test]
+    fn held_texts_go_the_next_local_morning() {
+        let tz = chrono_tz::Asia::Shanghai;
+        // 23:30 local on the 2nd: 08:00 on the 3rd.
+        assert_eq!(
+            next_local_morning(tz, utc("2026-12-02T15:30:00Z")),
+            utc("2026-12-03T00:00:00Z")
+        );
+        // 07:30 local on the 3rd: 08:00 on the 4th (the cap is per local day).
+        assert_eq!(
+            next_local_morning(tz, utc("2026-12-02T23:30:00Z")),
+            utc("2026-12-04T00:00:00Z")
+        );
     }
 
     #[test]

@@ -7,7 +7,12 @@ use chrono_tz::Tz;
 use super::outbox::Payload;
 use super::{Channel, NoticeKind};
 use crate::db::notices::NoticeRow;
-use crate::db::{DbConnection, DbError, bookings, donors, registry};
+use std::collections::HashMap;
+
+use crate::db::bookings::{self, BookingRow};
+use crate::db::donors::DonorRow;
+use crate::db::registry::SiteRow;
+use crate::db::{DbConnection, DbError};
 use crate::domain::language::Language;
 use crate::station::Station;
 
@@ -50,38 +55,74 @@ pub enum Obsolete {
     NoBooking,
 }
 
-/// The message of `notice`, or why it is no longer to be sent.
-pub fn load(
-    conn: &mut DbConnection,
+/// What a batch of notices is about, read in one query: each booking with its donor, site and
+/// station.
+pub struct Context {
+    bookings: HashMap<i64, BookingContext>,
+    stations: HashMap<i64, Station>,
+}
+
+type BookingContext = (BookingRow, DonorRow, SiteRow);
+
+impl Context {
+    /// The context of every notice of `batch`.
+    pub fn load(conn: &mut DbConnection, batch: &[NoticeRow]) -> Result<Context, DbError> {
+        let ids: Vec<i64> = batch.iter().filter_map(|n| n.booking_id).collect();
+        let mut context = Context {
+            bookings: HashMap::with_capacity(ids.len()),
+            stations: HashMap::new(),
+        };
+        for (booking, donor, site, station) in bookings::find_many_with_context(conn, &ids)? {
+            if let std::collections::hash_map::Entry::Vacant(entry) =
+                context.stations.entry(station.id)
+                && let Ok(station) = Station::from_row(&station)
+            {
+                entry.insert(station);
+            }
+            context.bookings.insert(booking.id, (booking, donor, site));
+        }
+        Ok(context)
+    }
+
+    /// The message of `notice` with its station, or why it is no longer to be sent.
+    pub fn message(
+        &self,
+        notice: &NoticeRow,
+        public_url: &str,
+        mail_from: &str,
+    ) -> Result<(Message, &Station), Obsolete> {
+        let (booking, donor, site) = notice
+            .booking_id
+            .and_then(|id| self.bookings.get(&id))
+            .ok_or(Obsolete::NoBooking)?;
+        let station = self
+            .stations
+            .get(&booking.station_id)
+            .ok_or(Obsolete::NoBooking)?;
+        let message = message(notice, booking, donor, site, station, public_url, mail_from)?;
+        Ok((message, station))
+    }
+}
+
+/// The message of `notice` about `booking`.
+fn message(
     notice: &NoticeRow,
+    booking: &BookingRow,
+    donor: &DonorRow,
+    site: &SiteRow,
+    station: &Station,
     public_url: &str,
     mail_from: &str,
-) -> Result<Result<Message, Obsolete>, DbError> {
+) -> Result<Message, Obsolete> {
     let kind = NoticeKind::parse(&notice.kind).unwrap_or(NoticeKind::BookingReceived);
     let payload: Payload = serde_json::from_str(&notice.payload).unwrap_or_default();
-    let Some(booking_id) = notice.booking_id else {
-        return Ok(Err(Obsolete::NoBooking));
-    };
-    let Some(booking) = bookings::find(conn, booking_id)? else {
-        return Ok(Err(Obsolete::NoBooking));
-    };
     if kind == NoticeKind::Reminder
         && (booking.status != bookings::CONFIRMED
             || payload.for_slot.as_ref()
                 != Some(&(booking.service_date, booking.time_window.clone())))
     {
-        return Ok(Err(Obsolete::Reminder));
+        return Err(Obsolete::Reminder);
     }
-    let (Some(site), Some(station_row)) = (
-        registry::find_site(conn, booking.site_id)?,
-        registry::find_station(conn, booking.station_id)?,
-    ) else {
-        return Ok(Err(Obsolete::NoBooking));
-    };
-    let Ok(station) = Station::from_row(&station_row) else {
-        return Ok(Err(Obsolete::NoBooking));
-    };
-    let donor = donors::find(conn, booking.donor_id)?;
     let tz = station.tz;
     let local = |at: NaiveDateTime| at.and_utc().with_timezone(&tz);
     let window = |w: (NaiveDateTime, NaiveDateTime)| (local(w.0), local(w.1));
@@ -107,7 +148,7 @@ pub fn load(
             booking.reference
         )
     });
-    Ok(Ok(Message {
+    Ok(Message {
         kind,
         channel: Channel::parse(&notice.channel).unwrap_or(Channel::Sms),
         language: Language::parse(&notice.language).unwrap_or_default(),
@@ -127,7 +168,7 @@ pub fn load(
         cancelled_by_station: payload.cancelled_by.as_deref() == Some("station"),
         sequence: payload.sequence,
         organiser: mail_from.to_string(),
-    }))
+    })
 }
 
 /// The instants an invitation spans: the arrival window when known, else the booked window.

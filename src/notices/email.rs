@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::content::Message;
@@ -29,7 +30,13 @@ pub enum Mailer {
 impl Mailer {
     /// An SMTP mailer for `url` (build it inside the async runtime: its pool needs one), or
     /// the folder when there is none.
-    pub fn new(url: Option<&str>, from: &str, dir: &Path) -> Result<Mailer, String> {
+    /// `connections` is how many mails may be on their way at once (one SMTP connection each).
+    pub fn new(
+        url: Option<&str>,
+        from: &str,
+        dir: &Path,
+        connections: usize,
+    ) -> Result<Mailer, String> {
         let from: Mailbox = from
             .parse()
             .map_err(|e| format!("BLOODMOBILE_MAIL_FROM {from:?}: {e}"))?;
@@ -38,6 +45,7 @@ impl Mailer {
                 transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| format!("BLOODMOBILE_SMTP_URL: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(20)))
+                    .pool_config(PoolConfig::new().max_size(connections.clamp(1, 256) as u32))
                     .build(),
                 from,
             },

@@ -110,11 +110,13 @@ fn next_sequence(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<i
         .get_result(conn)
 }
 
-/// The reminder the day before, for the booking's current day and window.
+/// The reminder the day before, for the booking's current day and window; `sequence` (the
+/// invitation's, as of this change) tells it apart from the reminders of earlier slots.
 fn remind(
     conn: &mut DbConnection,
     station: &Station,
     booking: &BookingRow,
+    sequence: i32,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     notices::skip_pending(conn, booking.id, NoticeKind::Reminder.as_str(), "moved")?;
@@ -132,7 +134,10 @@ fn remind(
     else {
         return Ok(());
     };
-    let key = format!("{}:{}", booking.service_date, booking.time_window);
+    let key = format!(
+        "{}:{}:{}:{sequence}",
+        booking.service_date, booking.site_id, booking.time_window
+    );
     let payload = Payload {
         for_slot: Some((booking.service_date, booking.time_window.clone())),
         ..Payload::default()
@@ -170,7 +175,7 @@ pub fn booked(
         ..Payload::default()
     };
     write(conn, booking, kind, "", &payload, now, now)?;
-    remind(conn, station, booking, now)
+    remind(conn, station, booking, booking.invite_sequence, now)
 }
 
 /// A booking moved: the new details, a new reminder.
@@ -186,17 +191,16 @@ pub fn rescheduled(
         sequence,
         ..Payload::default()
     };
-    let key = stored_instant(now).and_utc().timestamp_micros().to_string();
     write(
         conn,
         booking,
         NoticeKind::Rescheduled,
-        &key,
+        &sequence.to_string(),
         &payload,
         now,
         now,
     )?;
-    remind(conn, station, booking, now)
+    remind(conn, station, booking, sequence, now)
 }
 
 /// A booking was cancelled, by the donor or by the station with a reason.
@@ -261,11 +265,12 @@ pub fn window(
         sequence,
         ..Payload::default()
     };
+    // Publishing the same version again (after a settings change) can move a window again.
     write(
         conn,
         booking,
         kind,
-        &plan_id.to_string(),
+        &format!("{plan_id}:{sequence}"),
         &payload,
         now,
         now,

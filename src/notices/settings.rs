@@ -58,6 +58,11 @@ pub struct NoticeSettings {
     /// Tencent's SmsSdkAppId.
     #[arg(long, env = "BLOODMOBILE_SMS_APP_ID", default_value = "")]
     pub sms_app_id: String,
+    /// The approved template code of each notice kind at the Aliyun or Tencent account, as
+    /// `kind=CODE,kind=CODE` (e.g. `booking_received=SMS_1234`); a kind not named is sent
+    /// under its own name (what the webhook receives).
+    #[arg(long, env = "BLOODMOBILE_SMS_TEMPLATES", default_value = "")]
+    pub sms_templates: String,
     /// Bearer token a delivery receipt must carry (none: receipts need no token).
     #[arg(long, env = "BLOODMOBILE_SMS_RECEIPT_TOKEN", hide_env_values = true)]
     pub sms_receipt_token: Option<String>,
@@ -76,8 +81,9 @@ pub struct NoticeSettings {
     /// Seconds a worker holds a claimed notice before another may take it.
     #[arg(long, env = "BLOODMOBILE_NOTICE_LEASE_SECONDS", default_value_t = 60.0)]
     pub lease_seconds: f64,
-    /// Notices sent at once by one worker.
-    #[arg(long, env = "BLOODMOBILE_NOTICE_CONCURRENCY", default_value_t = 16)]
+    /// Notices sent at once by one worker (each mail on its own SMTP connection: a mail takes
+    /// a few round trips, so throughput comes from sending many at once).
+    #[arg(long, env = "BLOODMOBILE_NOTICE_CONCURRENCY", default_value_t = 32)]
     pub concurrency: usize,
 }
 
@@ -101,13 +107,14 @@ impl NoticeSettings {
             sms_key_secret: String::new(),
             sms_sign_name: "荆州血站".into(),
             sms_app_id: String::new(),
+            sms_templates: String::new(),
             sms_receipt_token: None,
             notice_dir: dir,
             public_url: Some(public_url.to_string()),
             retry_seconds: 30.0,
             max_attempts: 8,
             lease_seconds: 60.0,
-            concurrency: 16,
+            concurrency: 32,
         }
     }
 }

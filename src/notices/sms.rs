@@ -2,6 +2,7 @@
 //! Cloud and Tencent Cloud `SendSms` (an approved template and its parameters, the notice's
 //! correlation id in `OutId` / `SessionContext`); or `.json` files in a folder.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::NoticeKind;
 use super::content::Message;
 use super::settings::{NoticeSettings, SmsProvider};
 use super::templates::Rendered;
@@ -30,6 +32,8 @@ pub enum Gateway {
         key_secret: String,
         sign_name: String,
         app_id: String,
+        /// The provider's approved template code per notice kind.
+        templates: HashMap<NoticeKind, String>,
     },
     Folder {
         dir: PathBuf,
@@ -60,9 +64,24 @@ pub async fn write_file(dir: &Path, name: &str, body: &[u8]) -> Result<(), SendE
     .map_err(failed)
 }
 
+/// Reads `kind=CODE,kind=CODE` (e.g. `booking_received=SMS_1234,reminder=SMS_5678`): the
+/// template each kind is sent with. A kind not named is sent as its own name.
+pub fn parse_templates(text: &str) -> Result<HashMap<NoticeKind, String>, String> {
+    let mut templates = HashMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (kind, code) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("BLOODMOBILE_SMS_TEMPLATES: {pair:?} is not kind=CODE"))?;
+        let kind = NoticeKind::parse(kind.trim())
+            .ok_or_else(|| format!("BLOODMOBILE_SMS_TEMPLATES: no notice kind {kind:?}"))?;
+        templates.insert(kind, code.trim().to_string());
+    }
+    Ok(templates)
+}
+
 impl Gateway {
-    pub fn new(settings: &NoticeSettings) -> Gateway {
-        match &settings.sms_url {
+    pub fn new(settings: &NoticeSettings) -> Result<Gateway, String> {
+        Ok(match &settings.sms_url {
             Some(url) => Gateway::Http {
                 client: reqwest::Client::builder()
                     .timeout(TIMEOUT)
@@ -74,11 +93,12 @@ impl Gateway {
                 key_secret: settings.sms_key_secret.clone(),
                 sign_name: settings.sms_sign_name.clone(),
                 app_id: settings.sms_app_id.clone(),
+                templates: parse_templates(&settings.sms_templates)?,
             },
             None => Gateway::Folder {
                 dir: settings.notice_dir.clone(),
             },
-        }
+        })
     }
 
     /// Sends (or writes) the text message of a notice.
@@ -104,17 +124,21 @@ impl Gateway {
                 key_secret,
                 sign_name,
                 app_id,
+                templates,
             } => {
+                let template = templates
+                    .get(&message.kind)
+                    .map_or(message.kind.as_str(), String::as_str);
                 let request = match provider {
                     SmsProvider::Webhook => client.post(url).json(&webhook),
                     SmsProvider::Aliyun => {
                         let form = aliyun_form(
-                            notice, message, rendered, key_id, key_secret, sign_name, now,
+                            notice, template, rendered, key_id, key_secret, sign_name, now,
                         );
                         client.post(url).form(&form)
                     }
                     SmsProvider::Tencent => {
-                        let body = tencent_body(notice, message, rendered, sign_name, app_id);
+                        let body = tencent_body(notice, template, rendered, sign_name, app_id);
                         let text = body.to_string();
                         let headers = tencent_headers(url, &text, key_id, key_secret, now);
                         let mut request = client
@@ -154,10 +178,33 @@ fn webhook_body(notice: &NoticeRow, message: &Message, rendered: &Rendered) -> V
     })
 }
 
+/// Provider codes that no retry can change (a bad number, a template or signature the account
+/// has no approval for, a number on the provider's block list); others (rate limits, the
+/// provider's own faults) are worth another try.
+fn refusal_is_permanent(code: &str) -> bool {
+    const ALIYUN: [&str; 6] = [
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        "isv.SMS_TEMPLATE_ILLEGAL",
+        "isv.SMS_SIGNATURE_ILLEGAL",
+        "isv.TEMPLATE_MISSING_PARAMETERS",
+        "isv.BLACK_KEY_CONTROL_LIMIT",
+        "isv.INVALID_PARAMETERS",
+    ];
+    const TENCENT: [&str; 4] = [
+        "InvalidParameterValue.",
+        "FailedOperation.PhoneNumberInBlacklist",
+        "FailedOperation.TemplateIncorrectOrUnapproved",
+        "FailedOperation.SignatureIncorrectOrUnapproved",
+    ];
+    ALIYUN.contains(&code) || TENCENT.iter().any(|prefix| code.starts_with(prefix))
+}
+
 /// Whether the provider's answer says the message was accepted.
 fn accepted(provider: SmsProvider, body: &Value) -> Result<(), SendError> {
-    let refused =
-        |code: &Value, text: &Value| transient(format!("SMS gateway refused: {code} {text}"));
+    let refused = |code: &Value, text: &Value| SendError {
+        permanent: refusal_is_permanent(code.as_str().unwrap_or_default()),
+        message: format!("SMS gateway refused: {code} {text}"),
+    };
     match provider {
         SmsProvider::Webhook => Ok(()),
         SmsProvider::Aliyun => match body["Code"].as_str() {
@@ -200,7 +247,7 @@ fn percent(text: &str) -> String {
 /// Alibaba Cloud `SendSms` (RPC API, signature version 1.0, HMAC-SHA1).
 fn aliyun_form(
     notice: &NoticeRow,
-    message: &Message,
+    template: &str,
     rendered: &Rendered,
     key_id: &str,
     key_secret: &str,
@@ -220,7 +267,7 @@ fn aliyun_form(
         // Unique per attempt, as the API asks; the notice is recognised by OutId.
         ("SignatureNonce".into(), crate::booking::new_secret()),
         ("SignatureVersion".into(), "1.0".into()),
-        ("TemplateCode".into(), message.kind.as_str().into()),
+        ("TemplateCode".into(), template.into()),
         (
             "TemplateParam".into(),
             serde_json::to_string(&rendered.params).expect("JSON"),
@@ -249,7 +296,7 @@ fn aliyun_form(
 /// Tencent Cloud `SendSms` (API 3.0): the template's parameters in order.
 fn tencent_body(
     notice: &NoticeRow,
-    message: &Message,
+    template: &str,
     rendered: &Rendered,
     sign_name: &str,
     app_id: &str,
@@ -258,8 +305,8 @@ fn tencent_body(
         "PhoneNumberSet": [notice.recipient],
         "SmsSdkAppId": app_id,
         "SignName": sign_name,
-        "TemplateId": message.kind.as_str(),
-        "TemplateParamSet": rendered.params.values().collect::<Vec<_>>(),
+        "TemplateId": template,
+        "TemplateParamSet": rendered.ordered_params(),
         "SessionContext": notice.out_id,
     })
 }
@@ -328,6 +375,32 @@ mod tests {
     fn percent_encoding_is_rfc_3986() {
         assert_eq!(percent("a b*~/"), "a%20b%2A~%2F");
         assert_eq!(percent("荆"), "%E8%8D%86");
+    }
+
+    #[test]
+    fn templates_are_named_per_kind() {
+        let t = parse_templates("booking_received=SMS_1, reminder = SMS_2").unwrap();
+        assert_eq!(t[&NoticeKind::BookingReceived], "SMS_1");
+        assert_eq!(t[&NoticeKind::Reminder], "SMS_2");
+        assert!(parse_templates("").unwrap().is_empty());
+        assert!(parse_templates("nonsense=1").is_err());
+        assert!(parse_templates("booking_received").is_err());
+    }
+
+    #[test]
+    fn a_bad_number_is_not_retried_but_a_rate_limit_is() {
+        let bad = accepted(
+            SmsProvider::Aliyun,
+            &json!({"Code": "isv.MOBILE_NUMBER_ILLEGAL"}),
+        );
+        assert!(bad.unwrap_err().permanent);
+        let busy = accepted(
+            SmsProvider::Aliyun,
+            &json!({"Code": "isv.BUSINESS_LIMIT_CONTROL"}),
+        );
+        assert!(!busy.unwrap_err().permanent);
+        let bad = json!({"Response": {"SendStatusSet": [{"Code": "InvalidParameterValue.IncorrectPhoneNumber"}]}});
+        assert!(accepted(SmsProvider::Tencent, &bad).unwrap_err().permanent);
     }
 
     #[test]

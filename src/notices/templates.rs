@@ -18,8 +18,23 @@ pub struct Rendered {
     pub text: String,
     pub html: String,
     pub sms: String,
-    /// Values for the gateway's template, by name.
+    /// Values for the gateway's template, by name (see [`PARAM_ORDER`]).
     pub params: BTreeMap<String, String>,
+}
+
+/// The order a gateway template that takes its values by position (Tencent Cloud) gets them
+/// in; absent ones are left out: `reference`, `site`, `time`, then `link` (new bookings) or
+/// `reason` (a station's cancellation).
+pub const PARAM_ORDER: [&str; 5] = ["reference", "site", "time", "link", "reason"];
+
+impl Rendered {
+    /// The template values in [`PARAM_ORDER`].
+    pub fn ordered_params(&self) -> Vec<&str> {
+        PARAM_ORDER
+            .iter()
+            .filter_map(|name| self.params.get(*name).map(String::as_str))
+            .collect()
+    }
 }
 
 const WEEKDAYS_ZH: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
@@ -338,12 +353,20 @@ pub fn render(message: &Message) -> Rendered {
             .collect::<String>(),
         escape(&message.station)
     );
+    // A donor with no email address learns the manage link from the text message.
+    let mut sms = sms;
+    if let Some(url) = &message.manage_url {
+        sms.push_str(&l.pick(format!(" 管理预约：{url}"), format!(" Manage: {url}")));
+    }
     let mut params = BTreeMap::new();
     params.insert("reference".into(), message.reference.clone());
     params.insert("site".into(), message.site.clone());
     params.insert("time".into(), arrival.unwrap_or(booked));
     if let Some(reason) = &message.reason {
         params.insert("reason".into(), reason.clone());
+    }
+    if let Some(url) = &message.manage_url {
+        params.insert("link".into(), url.clone());
     }
     Rendered {
         subject,
@@ -446,6 +469,19 @@ mod tests {
         assert!(
             en.html
                 .contains("<a href=\"http://127.0.0.1:8080/manage/K7Q9-XMT4?t=secret\">")
+        );
+        assert!(
+            en.sms
+                .ends_with("Manage: http://127.0.0.1:8080/manage/K7Q9-XMT4?t=secret")
+        );
+        assert_eq!(
+            en.ordered_params(),
+            [
+                "K7Q9-XMT4",
+                "三湾社区",
+                "Thursday 3 December 09:15–10:40",
+                "http://127.0.0.1:8080/manage/K7Q9-XMT4?t=secret"
+            ]
         );
     }
 

@@ -397,6 +397,20 @@ async fn plan_change_publish_and_the_donor_sees_the_window(app: &TestApp) {
     assert_eq!(v5["window_moves"]["no_longer_served"], 0, "{v5}");
     assert_eq!(v5["window_moves"]["beyond_threshold"], 0, "{v5}");
     assert_plan_holds(app, token, &v5).await;
+
+    // The donor moves to a day with no plan: the old day's window no longer holds.
+    let (status, moved) = read(
+        app.patch_booking(
+            reference,
+            manage,
+            &json!({"date": d.date + chrono::Days::new(1)}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert!(moved["arrival_window"].is_null(), "{moved}");
+    assert!(moved["plan_version"].is_null(), "{moved}");
 }
 
 /// Books donors at one site and window until the answer is 409; returns how many were accepted.

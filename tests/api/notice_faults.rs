@@ -11,7 +11,7 @@ use bloodmobile::notices::worker::Worker;
 use crate::both;
 use crate::helpers::{TestApp, booking_body, day, unique_phone};
 use crate::mail_servers::Inbox;
-use crate::notices::{Folder, notices_of, settings};
+use crate::notices::{Folder, notices_of, settings, worker};
 
 both!(
     a_worker_killed_mid_send_loses_nothing_and_resends_with_the_same_message_id,
@@ -112,6 +112,10 @@ async fn a_worker_killed_mid_send_loses_nothing_and_resends_with_the_same_messag
         "only what was in flight when killed: {copies:?}"
     );
     assert!(before_restart < expected.len(), "the kill came mid-send");
+    assert!(
+        rows.iter().any(|n| n.attempts >= 2),
+        "what the killed worker held was sent again after its lease ran out"
+    );
 }
 
 async fn two_workers_send_each_notice_once(app: &TestApp) {
@@ -119,18 +123,13 @@ async fn two_workers_send_each_notice_once(app: &TestApp) {
     inbox.slow_down(Duration::from_millis(20));
     let folder = Folder::new();
     book(app, 16).await;
-    let one = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), None, &folder),
-        "http://donor.test",
-    )
-    .unwrap();
-    let two = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), None, &folder),
-        "http://donor.test",
-    )
-    .unwrap();
+    // Two at a time each, so that a claim (eight) is a share of the 32 due notices.
+    let config = || {
+        let mut config = settings(Some(&smtp), None, &folder);
+        config.concurrency = 2;
+        config
+    };
+    let (one, two) = (worker(app, config()), worker(app, config()));
     let run = |worker: Worker| async move {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
@@ -159,6 +158,12 @@ async fn two_workers_send_each_notice_once(app: &TestApp) {
     let unique: HashSet<&String> = received.iter().collect();
     assert_eq!(received.len(), unique.len(), "no mail twice");
     assert_eq!(received.len(), 16);
+    let workers: HashSet<&Option<String>> = rows
+        .iter()
+        .filter(|n| n.status == "sent")
+        .map(|n| &n.leased_by)
+        .collect();
+    assert_eq!(workers.len(), 2, "both workers sent a share");
 }
 
 /// Whether due notices are left (both workers stop when none are).

@@ -25,6 +25,7 @@ both!(
     delivery_receipts_are_recorded_once_whatever_their_order,
     the_station_cancels_with_a_reason_and_a_waitlisted_donor_is_told,
     a_daylight_saving_zone_tells_its_local_times,
+    a_recorded_donation_is_thanked,
 );
 
 /// A scratch folder for notice files, removed with the value.
@@ -56,6 +57,33 @@ pub fn settings(smtp: Option<&str>, sms: Option<&str>, folder: &Folder) -> Notic
     settings.max_attempts = 3;
     settings.lease_seconds = 2.0;
     settings
+}
+
+/// How far ahead a test's worker runs its clock so that it sends as if by day in `tz`
+/// (arrival-window notices wait out the night): none by day, else until 10:00 local.
+pub fn daytime_offset(tz: chrono_tz::Tz) -> chrono::Duration {
+    use chrono::{TimeZone, Timelike};
+    let now = chrono::Utc::now();
+    let local = now.with_timezone(&tz);
+    if (9..20).contains(&local.hour()) {
+        return chrono::Duration::zero();
+    }
+    let mut day = local.date_naive();
+    if local.hour() >= 20 {
+        day = day.succ_opt().unwrap();
+    }
+    let ten = tz
+        .from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap())
+        .earliest()
+        .unwrap();
+    ten.with_timezone(&chrono::Utc) - now
+}
+
+/// A worker on the app's database that sends as if by day in Shanghai.
+pub fn worker(app: &TestApp, settings: NoticeSettings) -> Worker {
+    Worker::new(app.db.clone(), settings, "http://donor.test")
+        .expect("a worker")
+        .with_clock_offset(daytime_offset(crate::helpers::SHANGHAI))
 }
 
 /// Runs passes of `worker` until `done` holds (20 s at most).
@@ -121,12 +149,7 @@ async fn a_donor_is_told_by_mail_and_text_through_real_servers(app: &TestApp) {
     let (inbox, smtp) = Inbox::start();
     let (gateway, sms) = Gateway::start().await;
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), Some(&sms), &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(Some(&smtp), Some(&sms), &folder));
     let date = day(3);
     let phone = unique_phone();
     let created = app
@@ -270,12 +293,7 @@ async fn a_donor_is_told_by_mail_and_text_through_real_servers(app: &TestApp) {
 async fn publishing_tells_each_donor_their_window_and_a_notable_move(app: &TestApp) {
     let (inbox, smtp) = Inbox::start();
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), None, &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(Some(&smtp), None, &folder));
     let date = day(3);
     let created = app
         .book_ok(&booking_body(app.site_id, date, "morning", &unique_phone()))
@@ -403,12 +421,7 @@ async fn publishing_tells_each_donor_their_window_and_a_notable_move(app: &TestA
 async fn failures_are_retried_then_shown_and_resent_with_the_same_id(app: &TestApp) {
     let (gateway, sms) = Gateway::start().await;
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(None, Some(&sms), &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(None, Some(&sms), &folder));
     gateway.fail_next(3);
     app.book_ok(&minimal_body(
         app.site_id,
@@ -494,7 +507,7 @@ async fn mail_held_up_by_an_smtp_outage_all_arrives_once(app: &TestApp) {
     let folder = Folder::new();
     let mut config = settings(Some(&format!("smtp://{address}")), None, &folder);
     config.max_attempts = 50;
-    let worker = Worker::new(app.db.clone(), config, "http://donor.test").expect("a worker");
+    let worker = worker(app, config);
     for _ in 0..4 {
         app.book_ok(&booking_body(
             app.site_id,
@@ -535,12 +548,7 @@ async fn opted_out_phones_get_mail_only_and_a_phone_gets_five_texts_a_day(app: &
     let (inbox, smtp) = Inbox::start();
     let (gateway, sms) = Gateway::start().await;
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), Some(&sms), &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(Some(&smtp), Some(&sms), &folder));
     let token = app.dispatcher_token().await;
     let quiet = unique_phone();
     let (status, _) = read(
@@ -612,22 +620,31 @@ async fn opted_out_phones_get_mail_only_and_a_phone_gets_five_texts_a_day(app: &
         .filter(|r| r["phone"] == busy.as_str())
         .collect();
     assert_eq!(to_busy.len(), 5, "the station's cap");
+    // The sixth waits for 08:00 the next local day, without using up an attempt.
     let rows = notices_of(app).await;
-    let held = rows
+    let held: Vec<&NoticeRow> = rows
         .iter()
-        .filter(|n| n.recipient == busy && n.status == "skipped" && n.kind != "reminder")
-        .count();
-    assert_eq!(held, 1);
+        .filter(|n| n.recipient == busy && n.status == "pending" && n.kind != "reminder")
+        .collect();
+    assert_eq!(held.len(), 1, "{rows:?}");
+    assert_eq!(held[0].attempts, 0);
+    assert!(held[0].last_error.as_deref().unwrap().contains("today"));
+    let morning = held[0]
+        .due_at
+        .and_utc()
+        .with_timezone(&crate::helpers::SHANGHAI);
+    assert_eq!(morning.format("%H:%M").to_string(), "08:00");
+    assert!(
+        morning.date_naive()
+            > (chrono::Utc::now() + daytime_offset(crate::helpers::SHANGHAI))
+                .with_timezone(&crate::helpers::SHANGHAI)
+                .date_naive()
+    );
 }
 
 async fn with_nothing_configured_notices_are_files_in_a_folder(app: &TestApp) {
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(None, None, &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(None, None, &folder));
     let created = app
         .book_ok(&booking_body(
             app.site_id,
@@ -666,12 +683,7 @@ async fn with_nothing_configured_notices_are_files_in_a_folder(app: &TestApp) {
 async fn delivery_receipts_are_recorded_once_whatever_their_order(app: &TestApp) {
     let (gateway, sms) = Gateway::start().await;
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(None, Some(&sms), &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(None, Some(&sms), &folder));
     app.book_ok(&minimal_body(
         app.site_id,
         day(3),
@@ -719,12 +731,7 @@ async fn delivery_receipts_are_recorded_once_whatever_their_order(app: &TestApp)
 async fn the_station_cancels_with_a_reason_and_a_waitlisted_donor_is_told(app: &TestApp) {
     let (inbox, smtp) = Inbox::start();
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), None, &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(Some(&smtp), None, &folder));
     app.replace_fleet(2, 4, (7, 30), (17, 30)).await;
     let date = day(4);
     let mut booked = Vec::new();
@@ -803,12 +810,7 @@ async fn a_daylight_saving_zone_tells_its_local_times(app: &TestApp) {
     use bloodmobile::db::registry;
     let (inbox, smtp) = Inbox::start();
     let folder = Folder::new();
-    let worker = Worker::new(
-        app.db.clone(),
-        settings(Some(&smtp), None, &folder),
-        "http://donor.test",
-    )
-    .expect("a worker");
+    let worker = worker(app, settings(Some(&smtp), None, &folder));
     // A station in Berlin, booking open far enough ahead to reach the spring change.
     let station = app
         .with_db(|conn| {
@@ -866,3 +868,66 @@ async fn a_daylight_saving_zone_tells_its_local_times(app: &TestApp) {
 }
 
 use chrono::Datelike;
+
+async fn a_recorded_donation_is_thanked(app: &TestApp) {
+    use bloodmobile::db::schema::bookings;
+    use diesel::prelude::*;
+    let (inbox, smtp) = Inbox::start();
+    let folder = Folder::new();
+    let worker = worker(app, settings(Some(&smtp), None, &folder));
+    let created = app
+        .book_ok(&booking_body(
+            app.site_id,
+            day(3),
+            "morning",
+            &unique_phone(),
+        ))
+        .await;
+    let reference = created["reference"].as_str().unwrap().to_string();
+    // The day came: it was yesterday.
+    let stored = reference.clone();
+    let yesterday = day(0) - chrono::Days::new(1);
+    app.with_db(move |conn| {
+        diesel::update(bookings::table.filter(bookings::reference.eq(stored)))
+            .set(bookings::service_date.eq(yesterday))
+            .execute(conn)
+    })
+    .await;
+    let token = app.dispatcher_token().await;
+    let (status, body) = read(
+        app.dispatcher(
+            Method::POST,
+            &format!("/api/v1/bookings/{reference}/outcome"),
+            Some(&token),
+            Some(&json!({"outcome": "donated"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // The confirmation, then the thanks.
+    drain(&worker, || inbox.count() >= 2).await;
+    let rows = notices_of(app).await;
+    let thanks = &kinds(&rows, "thank_you", "email")[0];
+    let all = mails(&inbox);
+    let mail = mail_of(&all, thanks);
+    assert_eq!(header(mail, "Subject"), "感谢您的无偿献血");
+    assert!(
+        part(mail, "text/calendar").is_none(),
+        "no invitation for thanks"
+    );
+    // Recording it again thanks no one twice.
+    let (status, _) = read(
+        app.dispatcher(
+            Method::POST,
+            &format!("/api/v1/bookings/{reference}/outcome"),
+            Some(&token),
+            Some(&json!({"outcome": "donated"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = notices_of(app).await;
+    assert_eq!(kinds(&rows, "thank_you", "email").len(), 1);
+}

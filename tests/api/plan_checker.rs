@@ -1,7 +1,7 @@
 //! An independent check of a stored plan, as the API returns it: it recomputes every drive from
 //! the coordinates and every service time from the station's numbers and the vehicle's beds,
 //! and never uses the planner's code. What it checks: windows, shifts, beds (service times),
-//! bag stock, kinds, the processing limit, drive times between stops, and that every confirmed
+//! bag stock, kinds (of each stop's bookings as booked), the processing limit, drive times between stops, and that every confirmed
 //! booking of the day is in the plan exactly once.
 
 use std::collections::{HashMap, HashSet};
@@ -51,6 +51,12 @@ fn int(value: &Value) -> i64 {
 /// Every rule the plan breaks (empty: none).
 pub fn violations(plan: &Value, facts: &Facts) -> Vec<String> {
     let mut broken = Vec::new();
+    let kind_of: HashMap<&str, &str> = facts
+        .bookings
+        .iter()
+        .map(|(reference, kind)| (reference.as_str(), kind.as_str()))
+        .collect();
+    let mut booked_kinds: HashMap<&str, i64> = HashMap::new();
     let station = facts.station;
     let tz: chrono_tz::Tz = station["time_zone"].as_str().unwrap().parse().unwrap();
     let date: NaiveDate = plan["date"].as_str().unwrap().parse().unwrap();
@@ -168,6 +174,30 @@ pub fn violations(plan: &Value, facts: &Facts) -> Vec<String> {
                     "{here}: {} bookings for {donors} donors",
                     refs.len()
                 ));
+            }
+            // The kinds the stop's bookings really are, not what the plan counts.
+            for reference in refs {
+                let reference = reference.as_str().unwrap();
+                if let Some(kind) = kind_of.get(reference) {
+                    if !kinds.contains(*kind) {
+                        broken.push(format!(
+                            "{here}: booking {reference} is {kind}, not collected by {name}"
+                        ));
+                    }
+                    *booked_kinds.entry(*kind).or_default() += 1;
+                }
+            }
+            for (kind, count) in stop["donors"].as_object().unwrap() {
+                let booked = booked_kinds.remove(kind.as_str()).unwrap_or(0);
+                if booked != int(count) {
+                    broken.push(format!(
+                        "{here}: {} {kind} donors counted, {booked} booked",
+                        int(count)
+                    ));
+                }
+            }
+            for (kind, booked) in booked_kinds.drain() {
+                broken.push(format!("{here}: {booked} {kind} bookings not counted"));
             }
             for reference in refs {
                 *seen

@@ -22,8 +22,17 @@ CREATE TABLE notices (
     delivery_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL
 );
-CREATE INDEX notices_due ON notices (status, due_at);
+-- The queue: what is due, and what a worker holds (a lease that may run out).
+CREATE INDEX notices_pending ON notices (due_at, id) WHERE status = 'pending';
+CREATE INDEX notices_sending ON notices (lease_until) WHERE status = 'sending';
+CREATE INDEX notices_status ON notices (status);
 CREATE INDEX notices_booking ON notices (booking_id);
+-- Texts sent to a phone today (the daily cap).
+CREATE INDEX notices_recipient ON notices (recipient, sent_at);
+
+-- Every notice is updated two or three times: vacuum the queue early, so that dead row
+-- versions do not slow the claim down.
+ALTER TABLE notices SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
 
 -- Phones that asked for no more SMS (they still get email).
 CREATE TABLE sms_opt_outs (
