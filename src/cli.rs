@@ -40,6 +40,11 @@ pub enum Command {
     Worker(WorkerSettings),
     /// Plan a station's day from its bookings and print the routes.
     Plan(PlanArgs),
+    /// Change the latest plan of a day (move, lock, take a vehicle out, re-optimise) and print
+    /// the new version.
+    Change(ChangeArgs),
+    /// Publish a version of a day's plan (the latest by default): donors get their windows.
+    Publish(PublishArgs),
     /// Benchmarks of the route planner.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -61,6 +66,69 @@ pub struct PlanArgs {
     /// Publish the new version: donors get their arrival windows.
     #[arg(long)]
     pub publish: bool,
+}
+
+/// A station-day.
+#[derive(Debug, clap::Args)]
+pub struct DayArgs {
+    /// The station's id.
+    #[arg(long)]
+    pub station: i64,
+    /// The service day, YYYY-MM-DD (the station's local date).
+    #[arg(long)]
+    pub date: chrono::NaiveDate,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    #[command(subcommand)]
+    pub change: ChangeCommand,
+}
+
+/// One change, as `POST .../plan/changes` takes it.
+#[derive(Debug, Subcommand)]
+pub enum ChangeCommand {
+    /// Put a stop on a vehicle's route at a position (1 = first stop).
+    Move {
+        #[arg(long)]
+        stop: i32,
+        #[arg(long)]
+        vehicle: i64,
+        #[arg(long)]
+        position: usize,
+    },
+    /// Keep a stop on its vehicle when re-optimising.
+    Lock {
+        #[arg(long)]
+        stop: i32,
+    },
+    Unlock {
+        #[arg(long)]
+        stop: i32,
+    },
+    /// Take a vehicle out for the day (a breakdown) and re-plan the rest.
+    VehicleOut {
+        #[arg(long)]
+        vehicle: i64,
+    },
+    /// Re-plan the rest, keeping locked stops and published windows where it can.
+    Reoptimise {
+        #[arg(long, default_value_t = 2.0)]
+        time_limit: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub day: DayArgs,
+    /// The version to publish (default: the latest).
+    #[arg(long)]
+    pub version: Option<i32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +198,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Worker(settings) => worker(&cli.database_url, settings),
         Command::Plan(args) => plan(&cli.database_url, &args),
+        Command::Change(args) => change(&cli.database_url, args),
+        Command::Publish(args) => publish(&cli.database_url, &args),
         Command::Bench(command) => crate::bench::run(command, &cli.database_url),
     }
 }
@@ -187,9 +257,67 @@ fn worker(database_url: &str, settings: WorkerSettings) -> anyhow::Result<()> {
     })
 }
 
+fn change(database_url: &str, args: ChangeArgs) -> anyhow::Result<()> {
+    use crate::dispatch::changes::{Change, apply};
+    use crate::dispatch::planning::SolveOptions;
+    let db = Db::open(database_url, 2)?;
+    let change = match args.change {
+        ChangeCommand::Move {
+            stop,
+            vehicle,
+            position,
+        } => Change::Move {
+            stop_id: stop,
+            vehicle_id: vehicle,
+            position,
+        },
+        ChangeCommand::Lock { stop } => Change::Lock { stop_id: stop },
+        ChangeCommand::Unlock { stop } => Change::Unlock { stop_id: stop },
+        ChangeCommand::VehicleOut { vehicle } => Change::VehicleOut {
+            vehicle_id: vehicle,
+        },
+        ChangeCommand::Reoptimise { time_limit, seed } => Change::Reoptimise {
+            options: SolveOptions::new(Some(time_limit), Some(seed))
+                .map_err(|e| anyhow::anyhow!("--time-limit: {}", e.message))?,
+        },
+    };
+    let (station, date) = (args.day.station, args.day.date);
+    let plan = apply(&db, station, date, change, chrono::Utc::now())?;
+    print_plan(&db, station, date, plan.version, None)
+}
+
+fn publish(database_url: &str, args: &PublishArgs) -> anyhow::Result<()> {
+    let db = Db::open(database_url, 2)?;
+    let (station, date, version) = (args.day.station, args.day.date, args.version);
+    let (plan, changes) = db.write_blocking(move |conn| {
+        crate::db::write_transaction(conn, |conn| {
+            crate::dispatch::publish::publish(conn, station, date, version, chrono::Utc::now())
+        })
+    })?;
+    println!(
+        "published version {} of station {station} on {date}; {} arrival windows told or changed",
+        plan.version,
+        changes.len()
+    );
+    print_plan(&db, station, date, plan.version, None)
+}
+
+/// Prints a version of a day as a table per vehicle.
+fn print_plan(
+    db: &Db,
+    station: i64,
+    date: chrono::NaiveDate,
+    version: i32,
+    timings: Option<crate::dispatch::planning::Timings>,
+) -> anyhow::Result<()> {
+    let mut conn = db.get()?;
+    let (_, _, view) = crate::dispatch::view::read_plan(&mut conn, station, date, Some(version))?;
+    print!("{}", crate::dispatch::table::plan_table(&view, timings));
+    Ok(())
+}
+
 fn plan(database_url: &str, args: &PlanArgs) -> anyhow::Result<()> {
     use crate::dispatch::planning::{SolveOptions, plan_day};
-    use crate::dispatch::view::read_plan;
     let db = Db::open(database_url, 2)?;
     let options = SolveOptions::new(Some(args.time_limit), Some(args.seed))
         .map_err(|e| anyhow::anyhow!("--time-limit: {}", e.message))?;
@@ -203,8 +331,5 @@ fn plan(database_url: &str, args: &PlanArgs) -> anyhow::Result<()> {
             })
         })?;
     }
-    let mut conn = db.get()?;
-    let (_, _, view) = read_plan(&mut conn, args.station, args.date, Some(plan.version))?;
-    print!("{}", crate::dispatch::table::plan_table(&view, timings));
-    Ok(())
+    print_plan(&db, args.station, args.date, plan.version, Some(timings))
 }

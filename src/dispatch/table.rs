@@ -20,13 +20,21 @@ fn hours(minutes: i64) -> String {
 
 /// Per vehicle: departure, return, stops, donors, driving, distance and processing time against
 /// the limit; then what was left out and the totals.
-pub fn plan_table(view: &PlanView, timings: Timings) -> String {
+pub fn plan_table(view: &PlanView, timings: Option<Timings>) -> String {
     let mut out = String::new();
     let t = &view.totals;
+    let timed = timings.map_or(String::new(), |timings| {
+        format!(
+            "; load {:.2} s, solve {:.2} s, store {:.2} s",
+            timings.load.as_secs_f64(),
+            timings.solve.as_secs_f64(),
+            timings.store.as_secs_f64(),
+        )
+    });
     let _ = writeln!(
         out,
         "plan version {} ({}) of station {} on {}: {} bookings, {} served, {} left out; \
-         {} stops on {} vehicles, {} km; load {:.2} s, solve {:.2} s, store {:.2} s",
+         {} stops on {} vehicles, {} km{timed}",
         view.version,
         view.status,
         view.station_id,
@@ -37,9 +45,6 @@ pub fn plan_table(view: &PlanView, timings: Timings) -> String {
         t.stops,
         t.vehicles_used,
         t.distance_km,
-        timings.load.as_secs_f64(),
-        timings.solve.as_secs_f64(),
-        timings.store.as_secs_f64(),
     );
     let _ = writeln!(
         out,

@@ -23,6 +23,7 @@ both!(
     a_recorded_donation_counts_for_eligibility,
     bad_dispatch_requests_are_client_errors,
     exports_csv_geojson_and_a_vehicle_calendar,
+    the_command_line_plans_changes_and_publishes,
 );
 
 /// A station-day with several sites and vehicles.
@@ -932,4 +933,90 @@ async fn exports_csv_geojson_and_a_vehicle_calendar(app: &TestApp) {
         full.contains("DTSTART:") && full.contains("Z\r\n"),
         "UTC times: {full}"
     );
+}
+
+/// `bloodmobile` on the app's database; its standard output, or a panic with what it said.
+fn command(app: &TestApp, args: &[String]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bloodmobile"))
+        .args(args)
+        .env("DATABASE_URL", app.db.display_url())
+        .env("BLOODMOBILE_LOG", "warn")
+        .output()
+        .expect("run bloodmobile");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "bloodmobile {args:?}: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+async fn the_command_line_plans_changes_and_publishes(app: &TestApp) {
+    let d = seed_day(app, 9).await;
+    let day = |rest: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = rest.iter().map(|a| a.to_string()).collect();
+        let at = args.len().min(1);
+        args.splice(
+            at..at,
+            [
+                "--station".to_string(),
+                app.station_id.to_string(),
+                "--date".to_string(),
+                d.date.to_string(),
+            ],
+        );
+        args
+    };
+    let mut plan = day(&["plan"]);
+    plan.extend(["--time-limit".to_string(), "0.3".to_string()]);
+    let printed = command(app, &plan);
+    assert!(printed.contains("plan version 1 (draft)"), "{printed}");
+    assert!(printed.contains("9 bookings, 9 served"), "{printed}");
+    let (_, v1) = send(
+        app,
+        &d.token,
+        Method::GET,
+        &plan_path(app, d.date, "plan"),
+        None,
+    )
+    .await;
+    let stop = v1["routes"][0]["stops"][0]["stop_id"].to_string();
+    let printed = command(app, &day(&["change", "lock", "--stop", &stop]));
+    assert!(printed.contains("plan version 2 (draft)"), "{printed}");
+    let (_, v2) = send(
+        app,
+        &d.token,
+        Method::GET,
+        &plan_path(app, d.date, "plan"),
+        None,
+    )
+    .await;
+    assert_eq!(v2["origin"], "lock");
+    assert_eq!(v2["routes"][0]["stops"][0]["locked"], true);
+    let printed = command(app, &day(&["publish"]));
+    assert!(
+        printed.contains("published version 2") && printed.contains("9 arrival windows"),
+        "{printed}"
+    );
+    let (reference, manage) = &d.booked[0];
+    let (_, booking) = read(app.get_booking(reference, Some(manage)).await).await;
+    assert_eq!(booking["plan_version"], 2, "{booking}");
+    // A change that breaks a rule is refused with the constraint named.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bloodmobile"))
+        .args(day(&[
+            "change",
+            "move",
+            "--stop",
+            &stop,
+            "--vehicle",
+            "999999",
+            "--position",
+            "1",
+        ]))
+        .env("DATABASE_URL", app.db.display_url())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("999999"));
 }
