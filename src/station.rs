@@ -329,60 +329,67 @@ pub fn kinds_to_text(kinds: &[DonationKind]) -> String {
 }
 
 #[cfg(test)]
+fn stored(values: StationValues) -> StationRow {
+    StationRow {
+        id: 1,
+        name: values.name,
+        time_zone: values.time_zone,
+        depot_name: values.depot_name,
+        depot_address: values.depot_address,
+        depot_lat: values.depot_lat,
+        depot_lon: values.depot_lon,
+        windows: values.windows,
+        horizon_min_days: values.horizon_min_days,
+        horizon_max_days: values.horizon_max_days,
+        cutoff_days_before: values.cutoff_days_before,
+        cutoff_time: values.cutoff_time,
+        change_notice_minutes: values.change_notice_minutes,
+        processing_limit_minutes: values.processing_limit_minutes,
+        minutes_per_donor: values.minutes_per_donor,
+        setup_minutes: values.setup_minutes,
+        packup_minutes: values.packup_minutes,
+        utilisation_percent: values.utilisation_percent,
+        created_at: values.updated_at,
+        updated_at: values.updated_at,
+        platelets_minutes_per_donor: values.platelets_minutes_per_donor,
+        plasma_minutes_per_donor: values.plasma_minutes_per_donor,
+        arrival_lead_minutes: values.arrival_lead_minutes,
+        min_turnout: values.min_turnout,
+        window_change_minutes: values.window_change_minutes,
+        detour_factor: values.detour_factor,
+        average_speed_kmh: values.average_speed_kmh,
+        travel_matrix_file: values.travel_matrix_file,
+        plasma_policy: values.plasma_policy,
+        reminder_hour: values.reminder_hour,
+        sms_daily_cap: values.sms_daily_cap,
+    }
+}
+
+#[cfg(test)]
+/// A station with every default, around a depot in Jingzhou (for tests).
+pub(crate) fn sample_station() -> Station {
+    let depot = GeoPoint {
+        lon: 112.25,
+        lat: 30.32,
+    };
+    let now = chrono::Utc::now().naive_utc();
+    Station::from_row(&stored(new_station_values(
+        "s",
+        "Asia/Shanghai",
+        "d",
+        "a",
+        depot,
+        now,
+    )))
+    .unwrap()
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    fn stored(values: StationValues) -> StationRow {
-        StationRow {
-            id: 1,
-            name: values.name,
-            time_zone: values.time_zone,
-            depot_name: values.depot_name,
-            depot_address: values.depot_address,
-            depot_lat: values.depot_lat,
-            depot_lon: values.depot_lon,
-            windows: values.windows,
-            horizon_min_days: values.horizon_min_days,
-            horizon_max_days: values.horizon_max_days,
-            cutoff_days_before: values.cutoff_days_before,
-            cutoff_time: values.cutoff_time,
-            change_notice_minutes: values.change_notice_minutes,
-            processing_limit_minutes: values.processing_limit_minutes,
-            minutes_per_donor: values.minutes_per_donor,
-            setup_minutes: values.setup_minutes,
-            packup_minutes: values.packup_minutes,
-            utilisation_percent: values.utilisation_percent,
-            created_at: values.updated_at,
-            updated_at: values.updated_at,
-            platelets_minutes_per_donor: values.platelets_minutes_per_donor,
-            plasma_minutes_per_donor: values.plasma_minutes_per_donor,
-            arrival_lead_minutes: values.arrival_lead_minutes,
-            min_turnout: values.min_turnout,
-            window_change_minutes: values.window_change_minutes,
-            detour_factor: values.detour_factor,
-            average_speed_kmh: values.average_speed_kmh,
-            travel_matrix_file: values.travel_matrix_file,
-            plasma_policy: values.plasma_policy,
-            reminder_hour: values.reminder_hour,
-            sms_daily_cap: values.sms_daily_cap,
-        }
-    }
-
     fn new_station() -> Station {
-        let depot = GeoPoint {
-            lon: 112.25,
-            lat: 30.32,
-        };
-        let now = chrono::Utc::now().naive_utc();
-        Station::from_row(&stored(new_station_values(
-            "s",
-            "Asia/Shanghai",
-            "d",
-            "a",
-            depot,
-            now,
-        )))
-        .unwrap()
+        sample_station()
     }
 
     #[test]

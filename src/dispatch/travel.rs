@@ -169,3 +169,76 @@ pub fn matrix_for(
         distances_m,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An OSRM `table` answer for the depot and one site, written to a file of its own.
+    fn table_file(name: &str, body: &str) -> String {
+        let path = std::env::temp_dir().join(format!(
+            "bloodmobile-osrm-{}-{name}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, body).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    const DEPOT: GeoPoint = GeoPoint {
+        lon: 112.25,
+        lat: 30.32,
+    };
+    const SITE: GeoPoint = GeoPoint {
+        lon: 112.27,
+        lat: 30.33,
+    };
+    /// Far from every waypoint of the table.
+    const ELSEWHERE: GeoPoint = GeoPoint {
+        lon: 112.40,
+        lat: 30.40,
+    };
+
+    #[test]
+    fn road_times_come_from_the_table_and_estimates_fill_the_rest() {
+        // Waypoints snapped a few metres off the given points, as OSRM does.
+        let path = table_file(
+            "ok",
+            r#"{"code": "Ok",
+                "sources": [{"location": [112.2501, 30.3201]}, {"location": [112.2699, 30.3300]}],
+                "durations": [[0, 611.6], [580.2, 0]],
+                "distances": [[0, 4021.3], [3990, 0]]}"#,
+        );
+        let mut station = crate::station::sample_station();
+        let estimate = matrix_for(&station, vec![DEPOT, SITE, ELSEWHERE]).unwrap();
+        station.travel_matrix_file = Some(path.clone());
+        let road = matrix_for(&station, vec![DEPOT, SITE, ELSEWHERE]).unwrap();
+        assert_eq!((road.duration(0, 1), road.duration(1, 0)), (612, 580));
+        assert_eq!((road.distance(0, 1), road.distance(1, 0)), (4021, 3990));
+        assert_ne!(road.duration(0, 1), estimate.duration(0, 1));
+        // A point the table does not know is estimated, as without a table.
+        assert_eq!(road.duration(0, 2), estimate.duration(0, 2));
+        assert_eq!(road.distance(2, 1), estimate.distance(2, 1));
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn an_unusable_table_is_an_error_naming_the_file() {
+        let mut station = crate::station::sample_station();
+        for (name, body) in [
+            (
+                "no-sources",
+                r#"{"code": "Ok", "durations": [[0, 1], [1, 0]]}"#,
+            ),
+            ("not-ok", r#"{"code": "NoTable"}"#),
+            ("not-json", "durations"),
+        ] {
+            let path = table_file(name, body);
+            station.travel_matrix_file = Some(path.clone());
+            let error = matrix_for(&station, vec![DEPOT, SITE]).err().expect(name);
+            assert_eq!(error.path, path, "{name}");
+            std::fs::remove_file(path).unwrap();
+        }
+        station.travel_matrix_file = Some("/nonexistent/osrm.json".into());
+        assert!(matrix_for(&station, vec![DEPOT]).is_err());
+    }
+}

@@ -507,6 +507,47 @@ fn at_most_ten_litres_of_platelets_and_plasma_in_12_months() {
     // The oldest, plasma on 2026-05-25 − 135 days = 2026-01-10, leaves on 2027-01-10.
     assert_eq!(f.eligible_from, Some(d("2027-01-10")));
     assert!(f.message(Language::En).contains("10000 ml"));
+    boundary(
+        &book,
+        &adult(),
+        &history,
+        None,
+        Platelets,
+        "apheresis_volume_per_year",
+        "2027-01-10",
+    );
+}
+
+#[test]
+fn the_station_limits_plasma_volume_in_12_months() {
+    let book = RuleBook::new(&PlasmaPolicy {
+        offered: true,
+        effective_from: Some(d("2020-01-01")),
+        ml_per_year: 2000,
+        ..PlasmaPolicy::default()
+    });
+    // Five donations of 400 ml, 15 days apart back from 2026-03-01 (the oldest on 2025-12-31):
+    // 2,000 ml, and the 400 ml asked for would make 2,400.
+    let history = series(d("2026-03-01"), 5, 15, Plasma, Some(400));
+    let f = only(
+        check_in(&book, &adult(), &history, None, Plasma, "2026-06-01"),
+        "plasma_volume_per_year",
+    );
+    assert!(
+        f.message(Language::En).contains("2000 ml"),
+        "{}",
+        f.message(Language::En)
+    );
+    // The oldest stops counting 12 months after its day: 1,600 + 400 ml is within the limit.
+    boundary(
+        &book,
+        &adult(),
+        &history,
+        None,
+        Plasma,
+        "plasma_volume_per_year",
+        "2026-12-31",
+    );
 }
 
 #[test]
@@ -777,6 +818,15 @@ fn a_station_plasma_policy_has_its_own_codes() {
         "plasma_per_year",
     );
     assert_eq!(f.eligible_from, Some(d("2026-07-14")));
+    boundary(
+        &book,
+        &adult(),
+        &history,
+        None,
+        Plasma,
+        "plasma_per_year",
+        "2026-07-14",
+    );
     // Its numbers are the station's.
     let strict = RuleBook::new(&PlasmaPolicy {
         offered: true,
