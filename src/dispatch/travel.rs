@@ -234,7 +234,7 @@ mod tests {
         ] {
             let path = table_file(name, body);
             station.travel_matrix_file = Some(path.clone());
-            let error = matrix_for(&station, vec![DEPOT, SITE]).err().expect(name);
+            let error = matrix_for(&station, vec![DEPOT, SITE]).expect_err(name);
             assert_eq!(error.path, path, "{name}");
             std::fs::remove_file(path).unwrap();
         }
