@@ -18,3 +18,4 @@ pub mod registry;
 pub mod routing;
 pub mod startup;
 pub mod station;
+pub mod web;

@@ -3,10 +3,12 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
-use actix_web::{App, HttpServer, web};
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{App, HttpResponse, HttpServer};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{self, AppState};
+use crate::web::{self as pages, security};
 
 /// The server on an already bound listener (port 0 in tests).
 pub fn server(
@@ -14,12 +16,33 @@ pub fn server(
     listener: TcpListener,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
-    let data = web::Data::new(state);
+    let data = actix_web::web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
-            .wrap(Logger::new("%r %s %Dms").log_target("bloodmobile::http"))
+            .wrap(from_fn(security::remember_language))
+            .wrap(from_fn(security::docs_policy))
+            .wrap(security::headers())
+            // The path only: manage links carry their token in the query.
+            .wrap(
+                Logger::new("%{method}xi %U %s %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string())
+                    .log_target("bloodmobile::http"),
+            )
             .app_data(data.clone())
             .configure(api::configure)
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}").config(Config::new(["/api/v1/openapi.json"])),
+            )
+            .route(
+                "/api/docs",
+                actix_web::web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("Location", "/api/docs/"))
+                        .finish()
+                }),
+            )
+            .configure(pages::configure)
+            .default_service(actix_web::web::to(pages::page::not_found))
     })
     .listen(listener)?;
     if let Some(workers) = workers {

@@ -255,7 +255,7 @@ pub async fn receipt(
 ) -> Result<HttpResponse, ApiError> {
     if let Some(expected) = &state.sms_receipt_token {
         let given = bearer_token(&req).unwrap_or_default();
-        let matches: bool = subtle_eq(given.as_bytes(), expected.as_bytes());
+        let matches = crate::booking::same_secret(&given, expected);
         if !matches {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -300,10 +300,6 @@ pub async fn receipt(
 }
 
 /// Compares two secrets in time that does not depend on where they differ.
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptOut {

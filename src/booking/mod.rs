@@ -21,6 +21,6 @@ pub use manage::{
     reschedule_booking,
 };
 pub use outcome::{Outcome, record_outcome};
-pub use secrets::{hash_secret, new_secret};
+pub use secrets::{hash_secret, new_secret, same_secret};
 pub use view::{ArrivalWindow, BookingDetails, SiteSummary};
 pub use waitlist::{Waitlisted, join_waitlist};

@@ -231,6 +231,16 @@ pub fn search_sites(
     Ok((items, total))
 }
 
+/// The districts that have an active site, in order.
+pub fn districts(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    sites::table
+        .filter(sites::active.eq(true))
+        .select(sites::district)
+        .distinct()
+        .order(sites::district)
+        .load(conn)
+}
+
 /// `%`, `_` and `\` typed by a user match themselves, not any text.
 fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
