@@ -140,7 +140,14 @@ fn parse_time(field: &str, text: &str) -> Result<NaiveTime, FieldError> {
 impl CreateBookingBody {
     /// Parses every field into domain types; the first invalid field is the error.
     pub fn parse(self) -> Result<BookingRequest, FieldError> {
-        let today = Utc::now().date_naive();
+        self.parse_at(Utc::now())
+    }
+
+    /// [`parse`](Self::parse) at `now`. The station (and so its local date) is not known yet:
+    /// a date is "in the future" only if it is after today everywhere on Earth (UTC+14); the
+    /// booking service checks declared dates against the station's own local date.
+    pub fn parse_at(self, now: chrono::DateTime<Utc>) -> Result<BookingRequest, FieldError> {
+        let today = (now + chrono::Duration::hours(14)).date_naive();
         let donor = self.donor;
         check_past("donor.birth_date", donor.birth_date, today)?;
         check_range("donor.weight_kg", donor.weight_kg, 20.0, 300.0)?;
@@ -262,6 +269,30 @@ fn idempotency_key(req: &HttpRequest, raw_body: &[u8]) -> Result<Option<Idempote
 }
 
 /// Books a seat for a donor. The response carries the manage token, shown only here.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(last_donation: &str) -> CreateBookingBody {
+        serde_json::from_value(serde_json::json!({
+            "site_id": 1, "date": "2026-12-20", "window": "morning", "kind": "whole_blood",
+            "donor": {"name": "张三", "phone": "13800138000", "birth_date": "1990-05-01",
+                      "sex": "male", "weight_kg": 65,
+                      "last_donation": {"date": last_donation, "kind": "whole_blood"}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_donation_made_today_in_shanghai_is_not_in_the_future_at_utc_midnight() {
+        // 01:00 on 4 December in Shanghai is still 3 December in UTC.
+        let now = "2026-12-03T17:00:00Z".parse().unwrap();
+        assert!(body("2026-12-04").parse_at(now).is_ok());
+        let e = body("2026-12-06").parse_at(now).unwrap_err();
+        assert_eq!(e.field, "donor.last_donation.date");
+    }
+}
+
 #[utoipa::path(
     operation_id = "create_booking",
     tag = "bookings",

@@ -13,6 +13,7 @@ use crate::db::registry::{self, SiteRow};
 use crate::db::{DbConnection, DbError, lock, lock_key, plans, stored_instant, write_transaction};
 use crate::dispatch::day::lock_day;
 use crate::dispatch::placement::{self, Seat};
+use crate::domain::FieldError;
 use crate::domain::capacity::{FleetVehicle, kind_offered};
 use crate::domain::donation::{BloodType, DonationKind, Sex};
 use crate::domain::donor::{DonorName, Email, PhoneNumber};
@@ -380,6 +381,41 @@ pub fn create_booking(
 /// Makes a booking inside the caller's write transaction: the site and its station's rules,
 /// the calendar, the donor's eligibility, the seat (the day's plan, once it has one) and the
 /// inserts. The returned details carry the new manage token.
+/// Declared days (birth, last donations, vaccination) on or before the station's local today:
+/// the request was parsed without knowing the station, against the latest date on Earth.
+pub(super) fn check_declared_dates(
+    donor: &DonorAnswers,
+    today: NaiveDate,
+) -> Result<(), FieldError> {
+    let future = |field: String, date: NaiveDate| {
+        (date > today).then(|| {
+            FieldError::new(
+                field,
+                "invalid_date",
+                format!("must not be after today ({today}, the station's local date)"),
+            )
+        })
+    };
+    let declared = donor.last_donations.iter().enumerate().map(|(i, d)| {
+        (
+            format!(
+                "{}.date",
+                DonorAnswers::declared_item(donor.legacy_last_donation, i)
+            ),
+            d.date,
+        )
+    });
+    let vaccination = donor
+        .vaccination
+        .as_ref()
+        .map(|v| ("donor.vaccination.date".to_string(), v.date));
+    std::iter::once(("donor.birth_date".to_string(), donor.birth_date))
+        .chain(declared)
+        .chain(vaccination)
+        .find_map(|(field, date)| future(field, date))
+        .map_or(Ok(()), Err)
+}
+
 pub(super) fn book_in_transaction(
     conn: &mut DbConnection,
     request: &BookingRequest,
@@ -395,6 +431,7 @@ pub(super) fn book_in_transaction(
     let (site, station) = (&context.site, &context.station);
     let requested = context.requested(request, window_index)?;
     let today = station.booking.local_today(now);
+    check_declared_dates(&request.donor, today)?;
     let stored = donors::find_by_phone(conn, phone)?;
     check_eligibility(
         conn,
@@ -553,4 +590,39 @@ fn replay(saved: SavedResponse, key: &IdempotencyKey) -> Result<Created, Booking
         status: saved.response_status as u16,
         body: saved.response_body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_days_after_the_stations_today_are_refused_by_field() {
+        let donor = DonorAnswers {
+            name: DonorName::parse("张三", "donor.name").unwrap(),
+            phone: PhoneNumber::parse("13800138000", "donor.phone").unwrap(),
+            email: None,
+            birth_date: NaiveDate::from_ymd_opt(1990, 5, 1).unwrap(),
+            sex: Sex::Male,
+            weight_kg: 65.0,
+            blood_type: None,
+            last_donations: vec![PastDonation {
+                date: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+                kind: DonationKind::WholeBlood,
+                volume_ml: None,
+            }],
+            legacy_last_donation: true,
+            apheresis_12_months: None,
+            adverse_reaction_before: false,
+            vaccination: None,
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        assert!(
+            check_declared_dates(&donor, today).is_ok(),
+            "today is not the future"
+        );
+        let e = check_declared_dates(&donor, today.pred_opt().unwrap()).unwrap_err();
+        assert_eq!(e.field, "donor.last_donation.date");
+        assert_eq!(e.code, "invalid_date");
+    }
 }

@@ -136,6 +136,8 @@ pub fn join_waitlist(
         let context = site_context(conn, request.site_id, "site_id")?;
         let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
         let requested = context.requested(&request, window_index)?;
+        let today = context.station.booking.local_today(now);
+        super::create::check_declared_dates(&request.donor, today)?;
         let stored = crate::db::donors::find_by_phone(conn, request.donor.phone.as_str())?;
         check_eligibility(
             conn,
@@ -144,7 +146,7 @@ pub fn join_waitlist(
             stored.as_ref(),
             requested,
             request.language,
-            context.station.booking.local_today(now),
+            today,
         )?;
         if has_active_booking(conn, request.donor.phone.as_str())? {
             return Err(BookingError::AlreadyBooked);

@@ -273,11 +273,12 @@ impl StationFields {
         }
         check_coordinates("depot_", values.depot_lat, values.depot_lon)?;
         in_range("horizon_min_days", values.horizon_min_days, 0, 365)?;
+        // Up to a year and a month: a drive booked a year ahead, and its reminders.
         in_range(
             "horizon_max_days",
             values.horizon_max_days,
             values.horizon_min_days,
-            366,
+            400,
         )?;
         in_range("cutoff_days_before", values.cutoff_days_before, 0, 30)?;
         in_range(
