@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::accounts;
 use crate::api::AppState;
+use crate::api::limits::Limits;
 use crate::bench::BenchCommand;
 use crate::config::{DEFAULT_DATABASE_URL, ServeSettings, WorkerSettings};
 use crate::db::{Db, connection};
@@ -45,6 +46,11 @@ pub enum Command {
     Change(ChangeArgs),
     /// Publish a version of a day's plan (the latest by default): donors get their windows.
     Publish(PublishArgs),
+    /// Copy the SQLite database, consistently, while the service runs.
+    Backup {
+        /// Where the copy goes (a file that does not exist yet).
+        path: String,
+    },
     /// Benchmarks of the route planner.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -200,6 +206,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => plan(&cli.database_url, &args),
         Command::Change(args) => change(&cli.database_url, args),
         Command::Publish(args) => publish(&cli.database_url, &args),
+        Command::Backup { path } => {
+            let db = Db::open(&cli.database_url, 1)?;
+            db.backup(&path)?;
+            println!("backed up {} to {path}", db.display_url());
+            Ok(())
+        }
         Command::Bench(command) => crate::bench::run(command, &cli.database_url),
     }
 }
@@ -222,9 +234,11 @@ fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
     let state = AppState {
-        db: db.clone(),
         token_ttl: chrono::Duration::hours(settings.token_ttl_hours.clamp(1, 24 * 30)),
         sms_receipt_token: settings.notices.sms_receipt_token.clone(),
+        limits: Limits::new(settings.rate_limit, settings.trust_forwarded_for),
+        cors_origins: settings.cors_origins.clone(),
+        ..AppState::new(db.clone())
     };
     println!("bloodmobile listening on http://{address}");
     actix_web::rt::System::new().block_on(async move {

@@ -22,6 +22,19 @@ pub struct ServeSettings {
     /// Lifetime of a dispatcher token, in hours.
     #[arg(long, env = "BLOODMOBILE_TOKEN_TTL_HOURS", default_value_t = 12)]
     pub token_ttl_hours: i64,
+    /// Requests a second each client address may make (bursts of ten times that); 0: no limit.
+    #[arg(long, env = "BLOODMOBILE_RATE_LIMIT", default_value_t = 20)]
+    pub rate_limit: u32,
+    /// Tell clients apart by `X-Forwarded-For` (only behind a proxy that sets it).
+    #[arg(long, env = "BLOODMOBILE_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Origins whose scripts may call the API (CORS), comma-separated; none by default.
+    #[arg(
+        long = "cors-origin",
+        env = "BLOODMOBILE_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
     /// Load the Jingzhou demo region into an empty database before serving.
     #[arg(long)]
     pub demo: bool,

@@ -2,12 +2,13 @@
 
 use std::net::TcpListener;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, limits};
 use crate::web::{self as pages, security};
 
 /// The server on an already bound listener (port 0 in tests).
@@ -16,9 +17,15 @@ pub fn server(
     listener: TcpListener,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
+    let cors_origins = state.cors_origins.clone();
     let data = actix_web::web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(limits::rate_limit))
+            .wrap(Condition::new(
+                !cors_origins.is_empty(),
+                cors(&cors_origins),
+            ))
             .wrap(from_fn(security::remember_language))
             .wrap(from_fn(security::docs_policy))
             .wrap(security::headers())
@@ -42,11 +49,30 @@ pub fn server(
                 }),
             )
             .configure(pages::configure)
-            .default_service(actix_web::web::to(pages::page::not_found))
+            .default_service(actix_web::web::to(fallback))
     })
     .listen(listener)?;
     if let Some(workers) = workers {
         server = server.workers(workers.max(1));
     }
     Ok(server.run())
+}
+
+/// Lets scripts on the configured origins call the API (only those; none by default).
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers(["Authorization", "Content-Type", "Idempotency-Key"])
+        .max_age(3600)
+}
+
+/// A request no route took: the API's paths answer in JSON (405 for a method they do not
+/// offer), any other path with the pages' 404.
+async fn fallback(req: actix_web::HttpRequest) -> actix_web::Result<HttpResponse> {
+    if api::openapi::declared_methods(req.path()).is_some() {
+        return Ok(api::not_found(req).await?);
+    }
+    Ok(pages::page::not_found().await?)
 }

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -91,6 +92,7 @@ pub struct TokenResponse {
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "wrong username or password", body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins for this account: wait `Retry-After` seconds", body = ErrorBody),
     )
 )]
 #[post("/auth/token")]
@@ -99,18 +101,24 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.value;
+    if let Err(wait) = state.sign_in.check(&username, Instant::now()) {
+        return Err(too_many_failures(wait));
+    }
     // The slow password check on a read connection, the token in a short write.
+    let name = username.clone();
     let user = state
         .db
-        .run(move |conn| accounts::check_password(conn, &username, &password))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "wrong username or password",
-            )
-        })?;
+        .run(move |conn| accounts::check_password(conn, &name, &password))
+        .await?;
+    let Some(user) = user else {
+        state.sign_in.failed(&username, Instant::now());
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong username or password",
+        ));
+    };
+    state.sign_in.succeeded(&username);
     let ttl = state.token_ttl;
     let (token, expires_at) = state
         .db
@@ -120,6 +128,18 @@ pub async fn create_token(
         token,
         expires_at: expires_at.fixed_offset(),
     }))
+}
+
+/// The answer while an account waits after repeated failures.
+pub fn too_many_failures(wait: std::time::Duration) -> ApiError {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_failures",
+        format!("too many failed sign-ins for this account; try again in {seconds} s"),
+    )
+    .with_field("username")
+    .with_retry_after(seconds.max(1) as u32)
 }
 
 /// Revokes the token that authenticates this request.

@@ -183,7 +183,7 @@ impl From<DbError> for ApiError {
                     "a referenced record does not exist or is still in use",
                 )
             }
-            DbError::Pool(_) | DbError::WriteBatch(_) => {
+            e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@ pub mod eligibility;
 pub mod error;
 pub mod health;
 pub mod json;
+pub mod limits;
 pub mod notices;
 pub mod openapi;
 pub mod plans;
@@ -15,7 +16,7 @@ pub mod stations;
 pub mod vehicles;
 
 use actix_web::error::{PathError, QueryPayloadError};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::db::Db;
 use error::ApiError;
@@ -28,6 +29,26 @@ pub struct AppState {
     pub token_ttl: chrono::Duration,
     /// The bearer token SMS delivery receipts must carry, if any.
     pub sms_receipt_token: Option<String>,
+    /// Requests per client (none unless configured).
+    pub limits: limits::Limits,
+    /// Origins other sites' scripts may call the API from (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    /// Repeated sign-in failures of an account, to slow a password guesser down.
+    pub sign_in: std::sync::Arc<crate::accounts::SignInThrottle>,
+}
+
+impl AppState {
+    /// The state for `db` with the defaults: 12-hour tokens, no limits, no CORS.
+    pub fn new(db: Db) -> AppState {
+        AppState {
+            db,
+            token_ttl: chrono::Duration::hours(12),
+            sms_receipt_token: None,
+            limits: limits::Limits::default(),
+            cors_origins: Vec::new(),
+            sign_in: Default::default(),
+        }
+    }
 }
 
 /// Mounts `/api/v1`, `/healthz` and `/readyz`.
@@ -79,7 +100,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// No route took the request: a path the API has with another method is a 405 naming the
+/// methods it has (`Allow`), any other a 404.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(methods) = openapi::declared_methods(req.path()) {
+        let allow = methods.join(", ");
+        let mut response = ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} {} is not offered; try {allow}",
+                req.method(),
+                req.path()
+            ),
+        )
+        .error_response();
+        response.headers_mut().insert(
+            actix_web::http::header::ALLOW,
+            actix_web::http::header::HeaderValue::from_str(&allow)
+                .expect("method names are header text"),
+        );
+        return Ok(response);
+    }
     Err(ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,
         "not_found",

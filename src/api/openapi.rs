@@ -1,5 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
+use std::sync::LazyLock;
+
 use actix_web::{HttpResponse, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -70,6 +72,59 @@ impl Modify for ApiPrefix {
     }
 }
 
+/// A path template of the document as segments, `None` standing for a `{parameter}`.
+type Template = Vec<Option<String>>;
+
+/// Every path of the document with the methods it declares.
+static DECLARED: LazyLock<Vec<(Template, Vec<&'static str>)>> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let template = path
+                .split('/')
+                .map(|segment| (!segment.starts_with('{')).then(|| segment.to_string()))
+                .collect();
+            let operations = [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+                ("HEAD", &item.head),
+                ("OPTIONS", &item.options),
+                ("TRACE", &item.trace),
+            ];
+            let methods = operations
+                .into_iter()
+                .filter(|(_, operation)| operation.is_some())
+                .map(|(method, _)| method)
+                .collect();
+            (template, methods)
+        })
+        .collect()
+});
+
+/// The methods the document declares for a concrete path, if it has the path at all.
+pub fn declared_methods(path: &str) -> Option<Vec<&'static str>> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut methods: Vec<&'static str> = DECLARED
+        .iter()
+        .filter(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| match t {
+                    Some(literal) => literal == s,
+                    None => !s.is_empty(),
+                })
+        })
+        .flat_map(|(_, methods)| methods.iter().copied())
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
+}
+
 /// This document.
 #[get("/openapi.json")]
 pub async fn document() -> HttpResponse {
@@ -99,5 +154,22 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), count, "duplicate operationId");
         assert!(count >= 20);
+    }
+
+    #[test]
+    fn a_concrete_path_finds_the_methods_its_template_declares() {
+        assert_eq!(
+            declared_methods("/api/v1/sites/42"),
+            Some(vec!["GET", "PATCH"])
+        );
+        assert_eq!(declared_methods("/api/v1/sites"), Some(vec!["GET", "POST"]));
+        assert_eq!(declared_methods("/healthz"), Some(vec!["GET"]));
+        assert_eq!(
+            declared_methods("/api/v1/sites/"),
+            None,
+            "an empty id is no path"
+        );
+        assert_eq!(declared_methods("/api/v1/nowhere"), None);
+        assert_eq!(declared_methods("/sites/42"), None, "pages are not the API");
     }
 }

@@ -27,9 +27,30 @@ pub struct Site {
     pub address: String,
     pub lat: f64,
     pub lon: f64,
+    /// The site's contact person: shown to signed-in dispatchers only (null for anyone else).
     pub contact_name: Option<String>,
+    /// E.164; shown to signed-in dispatchers only (null for anyone else).
     pub contact_phone: Option<String>,
     pub active: bool,
+}
+
+impl Site {
+    /// The site as anyone may see it: no person's name or phone.
+    fn public(row: SiteRow) -> Site {
+        Site {
+            contact_name: None,
+            contact_phone: None,
+            ..Site::from(row)
+        }
+    }
+
+    /// The site for `reader`: with its contact for a dispatcher, without for the public.
+    fn for_reader(row: SiteRow, reader: &Option<Dispatcher>) -> Site {
+        match reader {
+            Some(_) => Site::from(row),
+            None => Site::public(row),
+        }
+    }
 }
 
 impl From<SiteRow> for Site {
@@ -73,12 +94,13 @@ pub struct SitePage {
     pub offset: i64,
 }
 
-/// Lists and searches active sites.
+/// Lists and searches active sites (with their contacts for a dispatcher's bearer token).
 #[utoipa::path(
     operation_id = "list_sites", tag = "sites", params(SiteQuery), responses((status = 200, body = SitePage), (status = 400, body = ErrorBody)))]
 #[get("/sites")]
 pub async fn list(
     state: web::Data<AppState>,
+    reader: Option<Dispatcher>,
     query: web::Query<SiteQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
@@ -121,19 +143,23 @@ pub async fn list(
         })
         .await?;
     Ok(HttpResponse::Ok().json(SitePage {
-        items: rows.into_iter().map(Site::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|row| Site::for_reader(row, &reader))
+            .collect(),
         total,
         limit,
         offset,
     }))
 }
 
-/// One site.
+/// One site (with its contact for a dispatcher's bearer token).
 #[utoipa::path(
     operation_id = "get_site", tag = "sites", params(("id" = i64, Path)), responses((status = 200, body = Site), (status = 404, body = ErrorBody)))]
 #[get("/sites/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
+    reader: Option<Dispatcher>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -142,7 +168,7 @@ pub async fn show(
         .run(move |conn| registry::find_site(conn, id).map_err(ApiError::from))
         .await?
         .ok_or_else(|| ApiError::not_found("site", "id", id))?;
-    Ok(HttpResponse::Ok().json(Site::from(row)))
+    Ok(HttpResponse::Ok().json(Site::for_reader(row, &reader)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

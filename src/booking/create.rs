@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use diesel::result::DatabaseErrorKind;
 use rand::Rng;
 
+use super::secrets::{seal, unseal};
 use super::{BookingDetails, BookingError, hash_secret, new_secret};
 use crate::db::bookings::{self, CONFIRMED, NewBooking};
 use crate::db::donations::{self, NewDeclared};
@@ -103,6 +104,42 @@ pub enum Created {
 pub struct IdempotencyKey {
     pub key: String,
     pub request_hash: String,
+}
+
+/// Marks a saved response's manage token as sealed with the client's idempotency key.
+const SEALED: &str = "sealed:";
+
+impl IdempotencyKey {
+    /// The key as the database keeps it: a hash, so that the saved responses alone open nothing.
+    fn stored_key(&self) -> String {
+        hash_secret(&self.key)
+    }
+
+    /// The response to save: the manage token sealed with the key the client holds.
+    fn sealed_body(&self, details: &BookingDetails) -> String {
+        let mut body = serde_json::to_value(details).expect("details serialise");
+        if let Some(token) = &details.manage_token {
+            body["manage_token"] = match seal(token, &self.key, &self.request_hash) {
+                Some(sealed) => format!("{SEALED}{sealed}").into(),
+                None => serde_json::Value::Null,
+            };
+        }
+        body.to_string()
+    }
+
+    /// A saved response as the client first saw it, its manage token opened again.
+    fn opened_body(&self, saved: &str) -> String {
+        let Ok(mut body) = serde_json::from_str::<serde_json::Value>(saved) else {
+            return saved.to_string();
+        };
+        if let Some(sealed) = body["manage_token"]
+            .as_str()
+            .and_then(|token| token.strip_prefix(SEALED))
+        {
+            body["manage_token"] = unseal(sealed, &self.key, &self.request_hash).into();
+        }
+        body.to_string()
+    }
 }
 
 /// A site with what booking it depends on: its station's rules and active fleet.
@@ -526,7 +563,7 @@ fn book_once(
             // Saved responses hold a manage token in clear: keep them only as long as a
             // client may retry.
             idempotency::purge(conn, stored_instant(now - IDEMPOTENCY_RETENTION))?;
-            if let Some(saved) = idempotency::find(conn, &key.key)? {
+            if let Some(saved) = idempotency::find(conn, &key.stored_key())? {
                 return replay(saved, key);
             }
         }
@@ -536,10 +573,10 @@ fn book_once(
             idempotency::save(
                 conn,
                 &SavedResponse {
-                    idempotency_key: key.key.clone(),
+                    idempotency_key: key.stored_key(),
                     request_hash: key.request_hash.clone(),
                     response_status: 201,
-                    response_body: serde_json::to_string(&details).expect("details serialise"),
+                    response_body: key.sealed_body(&details),
                     created_at: at,
                 },
             )?;
@@ -588,7 +625,7 @@ fn replay(saved: SavedResponse, key: &IdempotencyKey) -> Result<Created, Booking
     }
     Ok(Created::Replayed {
         status: saved.response_status as u16,
-        body: saved.response_body,
+        body: key.opened_body(&saved.response_body),
     })
 }
 

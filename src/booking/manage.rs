@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::create::{check_eligibility, site_context};
-use super::{BookingDetails, BookingError, hash_secret};
+use super::{BookingDetails, BookingError, hash_secret, same_secret};
 use crate::db::bookings::{self, BookingRow, CONFIRMED, Slot};
 use crate::db::donors::{self, DonorRow};
 use crate::db::registry::{self, SiteRow};
@@ -65,7 +65,7 @@ fn load(conn: &mut DbConnection, reference: &str, access: Access) -> Result<Owne
     let booking = bookings::find_by_reference(conn, &normalised)?.ok_or_else(not_found)?;
     if let Access::Owner(token) = access {
         let token = token.ok_or(BookingError::MissingToken)?;
-        if hash_secret(token) != booking.manage_token_hash {
+        if !same_secret(&hash_secret(token), &booking.manage_token_hash) {
             return Err(BookingError::WrongToken);
         }
     }

@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -24,6 +25,31 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A 32-byte pad that only the holder of `key` can compute (HMAC-SHA256 of `context`).
+fn pad(key: &str, context: &str) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    mac.update(context.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// Seals a secret made by `new_secret` so that only the holder of `key` (a client's
+/// idempotency key, which the database keeps only as a hash) can open it again: XOR with a pad
+/// drawn from the key, used for this one secret only.
+pub fn seal(secret: &str, key: &str, context: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(secret).ok()?;
+    let pad = pad(key, context);
+    (bytes.len() == pad.len()).then(|| {
+        let sealed: Vec<u8> = bytes.iter().zip(pad).map(|(b, p)| b ^ p).collect();
+        URL_SAFE_NO_PAD.encode(sealed)
+    })
+}
+
+/// Opens what `seal` sealed with the same key and context.
+pub fn unseal(sealed: &str, key: &str, context: &str) -> Option<String> {
+    // XOR with the same pad is its own inverse.
+    seal(sealed, key, context)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +66,23 @@ mod tests {
         assert_eq!(
             hash_secret("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_context() {
+        let secret = new_secret();
+        let sealed = seal(&secret, "key-1", "request-a").unwrap();
+        assert_ne!(sealed, secret);
+        assert_eq!(sealed.len(), secret.len());
+        assert_eq!(unseal(&sealed, "key-1", "request-a").unwrap(), secret);
+        assert_ne!(unseal(&sealed, "key-2", "request-a").unwrap(), secret);
+        assert_ne!(unseal(&sealed, "key-1", "request-b").unwrap(), secret);
+        assert_eq!(seal("not base64!", "key-1", "request-a"), None);
+        assert_eq!(
+            seal("c2hvcnQ", "key-1", "request-a"),
+            None,
+            "only 32-byte secrets"
         );
     }
 }

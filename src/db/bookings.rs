@@ -14,10 +14,36 @@ pub const CONFIRMED: &str = "confirmed";
 pub const CANCELLED: &str = "cancelled";
 
 /// `status = 'confirmed'` as a literal, not a bound parameter: SQLite matches a bound value
-/// against the partial index `bookings_one_active_per_donor` and then compiles the statement
-/// anew at every execution.
-fn is_confirmed() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql("bookings.status = 'confirmed'")
+/// against the partial indexes (`bookings_one_active_per_donor`, `bookings_day_counts`) and
+/// then compiles the statement anew at every execution. Unlike `dsl::sql`, this expression has
+/// a static query id, so the statement is prepared once and cached.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct IsConfirmed;
+
+impl diesel::expression::Expression for IsConfirmed {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for IsConfirmed {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for IsConfirmed {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for IsConfirmed {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for IsConfirmed {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("bookings.status = 'confirmed'");
+        Ok(())
+    }
+}
+
+fn is_confirmed() -> IsConfirmed {
+    IsConfirmed
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

@@ -56,6 +56,38 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
 }
 
+impl DbError {
+    /// Whether the database could not be reached (down, restarting, the connection lost, the
+    /// pool out of connections), as against a query it refused: the client may try again.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Connect { .. } | DbError::Pool(_) | DbError::WriteBatch(_) => true,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
+                lost_connection(info.message())
+            }
+            DbError::Query(Error::BrokenTransactionManager) => true,
+            _ => false,
+        }
+    }
+}
+
+/// PostgreSQL's words (libpq's and the server's) for a connection that went away: a server
+/// shut down or restarted (SQLSTATE 57P01–57P03), a socket closed under a query.
+fn lost_connection(message: &str) -> bool {
+    const SIGNS: [&str; 7] = [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
+}
+
 /// The URL with any password replaced, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -73,6 +105,21 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// SQLite's `synchronous` setting: FULL (the default) syncs the write-ahead log at every
+/// commit, so an accepted booking survives a power cut; group commit makes that one sync per
+/// batch. `BLOODMOBILE_SQLITE_SYNCHRONOUS=normal` trades the last commits before a power cut
+/// (never consistency) for speed.
+pub fn sqlite_synchronous() -> &'static str {
+    match std::env::var("BLOODMOBILE_SQLITE_SYNCHRONOUS")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "normal" => "NORMAL",
+        _ => "FULL",
+    }
+}
+
 /// Opens one connection of the backend the URL names, with the session settings it needs.
 pub fn establish(url: &str) -> Result<DbConnection, DbError> {
     let connect_error = |reason: String| DbError::Connect {
@@ -88,10 +135,11 @@ pub fn establish(url: &str) -> Result<DbConnection, DbError> {
                 .map_err(|e| connect_error(e.to_string()))?;
             // busy_timeout first: several pooled connections opening a new file at once
             // otherwise fail with "database is locked" while WAL is being switched on.
-            conn.batch_execute(
+            conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            )
+                 PRAGMA synchronous = {}; PRAGMA foreign_keys = ON;",
+                sqlite_synchronous()
+            ))
             .map_err(|e| connect_error(e.to_string()))?;
             Ok(DbConnection::Sqlite(conn))
         }
@@ -198,6 +246,26 @@ impl Db {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         }
+    }
+
+    /// Writes a consistent copy of the SQLite database to `path` while the service runs
+    /// (`VACUUM INTO` on a connection of its own: readers and the writer go on meanwhile).
+    pub fn backup(&self, path: &str) -> Result<(), DbError> {
+        if self.backend != Backend::Sqlite {
+            return Err(DbError::Connect {
+                url: self.display_url(),
+                reason: "backup copies SQLite databases; for PostgreSQL use pg_dump".into(),
+            });
+        }
+        if std::path::Path::new(path).exists() {
+            return Err(DbError::Connect {
+                url: path.to_string(),
+                reason: "the backup file exists already".into(),
+            });
+        }
+        let mut conn = establish(&self.url)?;
+        conn.batch_execute(&format!("VACUUM INTO '{}';", path.replace('\'', "''")))
+            .map_err(DbError::Query)
     }
 
     /// The URL with its password hidden.
@@ -491,6 +559,57 @@ mod tests {
         })
         .unwrap();
         assert_eq!(users(&mut reader), 1);
+    }
+
+    #[test]
+    fn a_backup_is_a_consistent_copy_taken_while_writes_go_on() {
+        let (db, _file) = temp_sqlite();
+        db.write_blocking(|conn| {
+            add_user(conn, "before");
+            Ok::<_, DbError>(())
+        })
+        .unwrap();
+        let copy = TempFile(format!("{}.backup", db.url));
+        let writer = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                for n in 0..50 {
+                    db.write_blocking(move |conn| {
+                        add_user(conn, &format!("during{n}"));
+                        Ok::<_, DbError>(())
+                    })
+                    .unwrap();
+                }
+            })
+        };
+        db.backup(&copy.0).unwrap();
+        writer.join().unwrap();
+        assert!(db.backup(&copy.0).is_err(), "never over an existing file");
+        let mut restored = establish(&copy.0).unwrap();
+        let count = users(&mut restored);
+        assert!((1..=51).contains(&count), "{count}");
+        assert_eq!(
+            crate::db::users::find_user(&mut restored, "before")
+                .unwrap()
+                .map(|u| u.username),
+            Some("before".to_string())
+        );
+    }
+
+    #[test]
+    fn sqlite_syncs_every_commit_unless_told_otherwise() {
+        let (db, _file) = temp_sqlite();
+        let mut conn = db.get().unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct Synchronous {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let mode: Vec<Synchronous> = diesel::sql_query("PRAGMA synchronous")
+            .load(&mut conn)
+            .unwrap();
+        // 2 is FULL (1 would be NORMAL).
+        assert_eq!(mode[0].synchronous, 2);
     }
 
     #[test]

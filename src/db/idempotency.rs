@@ -30,7 +30,7 @@ pub fn save(conn: &mut DbConnection, saved: &SavedResponse) -> QueryResult<usize
         .execute(conn)
 }
 
-/// Forgets saved responses older than `before` (they hold manage tokens in clear).
+/// Forgets saved responses older than `before`: a client retries within hours, not days.
 pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
         .execute(conn)

@@ -47,7 +47,8 @@ impl Payload {
     }
 }
 
-/// The addresses a booking's donor is reached at.
+/// The addresses a booking's donor is reached at (loaded, not `.first()`: a bound `LIMIT`
+/// makes SQLite prepare the statement again at every call).
 fn contacts(
     conn: &mut DbConnection,
     booking: &BookingRow,
@@ -55,7 +56,9 @@ fn contacts(
     donors::table
         .find(booking.donor_id)
         .select((donors::phone, donors::email))
-        .first(conn)
+        .load(conn)?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// Writes `kind` for `booking` on every channel, due at `due`; `key` tells this event apart
@@ -119,7 +122,6 @@ fn remind(
     sequence: i32,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    notices::skip_pending(conn, booking.id, NoticeKind::Reminder.as_str(), "moved")?;
     let Some(window) = station.booking.window(&booking.time_window) else {
         return Ok(());
     };
@@ -175,6 +177,7 @@ pub fn booked(
         ..Payload::default()
     };
     write(conn, booking, kind, "", &payload, now, now)?;
+    // A new booking has no reminder yet to replace.
     remind(conn, station, booking, booking.invite_sequence, now)
 }
 
@@ -185,6 +188,7 @@ pub fn rescheduled(
     booking: &BookingRow,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    notices::skip_pending(conn, booking.id, NoticeKind::Reminder.as_str(), "moved")?;
     let sequence = next_sequence(conn, booking)?;
     let payload = Payload {
         new_window: booking.arrival_from.zip(booking.arrival_to),

@@ -273,8 +273,13 @@ impl ResponseError for PageError {
 
 impl From<crate::db::DbError> for PageError {
     fn from(e: crate::db::DbError) -> Self {
-        tracing::warn!(error = %e, "a page's database work failed");
-        PageError::Unavailable
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "a page's database is unavailable");
+            PageError::Unavailable
+        } else {
+            tracing::error!(error = %e, "a page's database work failed");
+            PageError::Internal
+        }
     }
 }
 

@@ -132,6 +132,7 @@ words! {
     sign_out_button: "退出", "Sign out";
     signed_in_as: "已登录：", "Signed in:";
     wrong_password: "用户名或密码不对。", "The username or password is wrong.";
+    sign_in_wait: "登录失败次数过多。请等待以下秒数后再试：", "Too many failed sign-ins for this account. Seconds to wait before the next try:";
     stations_heading: "血站", "Stations";
     choose_day: "选择日期", "Choose a day";
     open_day: "打开", "Open";

@@ -15,6 +15,7 @@ both!(
     dispatcher_endpoints_need_a_token,
     sign_in_use_and_revoke_a_token,
     expired_tokens_and_disabled_users_are_refused,
+    repeated_sign_in_failures_slow_the_account_down,
 );
 
 /// Every dispatcher endpoint, with a body valid enough to reach the authentication check.
@@ -195,4 +196,37 @@ async fn expired_tokens_and_disabled_users_are_refused(app: &TestApp) {
         "invalid_credentials",
     )
     .await;
+}
+
+async fn repeated_sign_in_failures_slow_the_account_down(app: &TestApp) {
+    app.dispatcher_token().await;
+    let attempt = |password: &'static str| async move {
+        let body = json!({"username": DISPATCHER, "password": password});
+        app.post_json("/api/v1/auth/token", &body).await
+    };
+    // Three wrong tries are free; the fourth makes the account wait.
+    for _ in 0..4 {
+        expect_error(attempt("guess").await, 401, "invalid_credentials").await;
+    }
+    let refused = attempt(DISPATCHER_PASSWORD).await;
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "2");
+    let error = expect_error(refused, 429, "too_many_failures").await;
+    assert_eq!(error["field"], "username");
+    // Another account is not slowed.
+    expect_error(
+        app.post_json(
+            "/api/v1/auth/token",
+            &json!({"username": "someone-else", "password": "guess"}),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    // After the wait the right password works and clears the count.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (status, body) = read(attempt(DISPATCHER_PASSWORD).await).await;
+    assert_eq!(status, 200, "{body}");
+    expect_error(attempt("guess").await, 401, "invalid_credentials").await;
 }

@@ -422,6 +422,13 @@ async fn idempotency_key_replays_the_first_result(app: &TestApp) {
     assert_eq!(second["reference"], first["reference"]);
     assert_eq!(second["manage_token"], first["manage_token"]);
     assert_eq!(app.stored_bookings().await, 1);
+    // What the database keeps opens nothing without the client's key.
+    let token = first["manage_token"].as_str().unwrap();
+    let saved = app.saved_responses().await;
+    assert_eq!(saved.len(), 1);
+    assert_ne!(saved[0].0, "key-1", "the key is kept as a hash");
+    assert!(!saved[0].1.contains(token), "{}", saved[0].1);
+    assert!(saved[0].1.contains(first["reference"].as_str().unwrap()));
 
     // The same key with another body is a client error, not a second booking.
     let mut other = body.clone();

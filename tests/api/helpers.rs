@@ -100,6 +100,14 @@ fn unique_name(prefix: &str) -> String {
 /// Starts the real app on 127.0.0.1:0 over a fresh database with the default seed. `None` when
 /// the backend is PostgreSQL, it is unreachable and `CI` is not `true` (a skip, printed).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `spawn_app` with the app's state changed first (limits, CORS).
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut AppState),
+) -> Option<TestApp> {
     let (url, cleanup) = match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{}.db", unique_name("bloodmobile_test")));
@@ -133,11 +141,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     .unwrap_or_else(|e| panic!("cannot open the test database {url}: {e}"));
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
     let port = listener.local_addr().expect("local address").port();
-    let state = AppState {
-        db: db.clone(),
+    let mut state = AppState {
         token_ttl: chrono::Duration::hours(1),
-        sms_receipt_token: None,
+        ..AppState::new(db.clone())
     };
+    configure(&mut state);
     let server = bloodmobile::startup::server(state, listener, Some(2)).expect("build server");
     let handle = server.handle();
     tokio::spawn(server);
@@ -273,6 +281,20 @@ impl TestApp {
     pub async fn stored_bookings(&self) -> i64 {
         self.with_db(|conn| bookings::table.count().get_result(conn))
             .await
+    }
+
+    /// Every saved idempotent response, as stored.
+    pub async fn saved_responses(&self) -> Vec<(String, String)> {
+        use bloodmobile::db::schema::idempotency_keys;
+        self.with_db(|conn| {
+            idempotency_keys::table
+                .select((
+                    idempotency_keys::idempotency_key,
+                    idempotency_keys::response_body,
+                ))
+                .load(conn)
+        })
+        .await
     }
 
     /// The donor's name exactly as stored for `phone` (E.164).

@@ -9,6 +9,7 @@ mod bookings;
 mod browser;
 mod concurrency;
 mod dispatch;
+mod edge;
 mod eligibility;
 mod mail_servers;
 mod notice_faults;

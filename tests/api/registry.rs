@@ -127,6 +127,32 @@ async fn creates_a_station_a_site_and_a_vehicle(app: &TestApp) {
     let (status, public) = read(app.get(&format!("/api/v1/sites/{site_id}")).await).await;
     assert_eq!(status, 200);
     assert_eq!(public["name"], "石河村");
+    assert!(
+        public["contact_phone"].is_null(),
+        "no phone for the public: {public}"
+    );
+    assert!(
+        public["contact_name"].is_null(),
+        "no name for the public: {public}"
+    );
+    let (_, listed) = read(
+        app.get(&format!("/api/v1/sites?station_id={station_id}"))
+            .await,
+    )
+    .await;
+    assert!(listed["items"][0]["contact_phone"].is_null(), "{listed}");
+    let (_, signed_in) = read(
+        app.dispatcher(
+            Method::GET,
+            &format!("/api/v1/sites/{site_id}"),
+            Some(&token),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(signed_in["contact_phone"], "+8613912345678", "{signed_in}");
+    assert_eq!(signed_in["contact_name"], "王主任", "{signed_in}");
     // The same site twice is a conflict.
     let (status, error) = send(
         app,

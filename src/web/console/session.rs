@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -110,6 +111,8 @@ struct SignInPage {
     csrf: String,
     username: String,
     failed: bool,
+    /// Seconds the account must wait after repeated failures (0: no wait).
+    wait_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,6 +130,7 @@ pub async fn sign_in_form(req: HttpRequest, query: web::Query<NextQuery>) -> Htt
         csrf: csrf.clone(),
         username: String::new(),
         failed: false,
+        wait_seconds: 0,
     });
     let _ = response.add_cookie(&cookie(&req, SIGN_IN_COOKIE, csrf, "/console"));
     response
@@ -158,8 +162,34 @@ pub async fn sign_in_submit(
     if expected.is_empty() || !same_secret(&expected, &form.csrf) {
         return Err(PageError::Forbidden);
     }
+    let refuse = |status, wait_seconds: u64| {
+        render(
+            status,
+            &SignInPage {
+                ui: Ui::new(&req),
+                next: next_page(form.next.as_deref()),
+                csrf: expected.clone(),
+                username: form.username.clone(),
+                failed: wait_seconds == 0,
+                wait_seconds,
+            },
+        )
+    };
+    if let Err(wait) = state.sign_in.check(&form.username, Instant::now()) {
+        let seconds = wait.as_secs() + 1;
+        let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, seconds);
+        page.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(seconds),
+        );
+        return Ok(page);
+    }
     // The password check (argon2, slow) is a read; only opening the session is a write.
-    let (username, password, ttl) = (form.username.clone(), form.password, state.token_ttl);
+    let (username, password, ttl) = (
+        form.username.clone(),
+        form.password.clone(),
+        state.token_ttl,
+    );
     let user = state
         .db
         .run(move |conn| accounts::check_password(conn, &username, &password))
@@ -175,18 +205,10 @@ pub async fn sign_in_submit(
         None => None,
     };
     let Some(token) = opened else {
-        let page = render(
-            StatusCode::UNAUTHORIZED,
-            &SignInPage {
-                ui: Ui::new(&req),
-                next: next_page(form.next.as_deref()),
-                csrf: expected,
-                username: form.username,
-                failed: true,
-            },
-        );
-        return Ok(page);
+        state.sign_in.failed(&form.username, Instant::now());
+        return Ok(refuse(StatusCode::UNAUTHORIZED, 0));
     };
+    state.sign_in.succeeded(&form.username);
     let mut response = see_other(&next_page(form.next.as_deref()));
     let _ = response.add_cookie(&cookie(&req, SESSION_COOKIE, token, "/"));
     Ok(response)

@@ -13,6 +13,9 @@ use crate::booking::{hash_secret, new_secret};
 use crate::db::{DbConnection, DbError, stored_instant, users};
 use crate::domain::FieldError;
 
+pub mod throttle;
+pub use throttle::SignInThrottle;
+
 /// A real hash to verify against when the username is unknown.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real password"));
 
