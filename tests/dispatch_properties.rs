@@ -13,6 +13,7 @@ use bloodmobile::api::vehicles::Vehicle as VehicleView;
 use bloodmobile::booking::{self, BookingRequest, DonorAnswers};
 use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
 use bloodmobile::db::{Db, DbError, stored_instant};
+use bloodmobile::dispatch::DispatchError;
 use bloodmobile::dispatch::changes::{self, Change};
 use bloodmobile::dispatch::planning::{SolveOptions, plan_day};
 use bloodmobile::dispatch::view::read_plan;
@@ -232,5 +233,84 @@ proptest! {
         changes::apply(&temp.db, station, date, Change::Reoptimise { options }, Utc::now()).unwrap();
         let broken = check(&temp.db, station, date);
         prop_assert!(broken.is_empty(), "after re-planning: {broken:#?}");
+    }
+}
+
+/// A change a dispatcher (or a hostile client) might send: ids of the day's stops and
+/// vehicles, or ids that exist nowhere; positions in range or not.
+#[derive(Debug, Clone)]
+enum Edit {
+    Move {
+        stop: usize,
+        vehicle: usize,
+        position: usize,
+    },
+    Lock {
+        stop: usize,
+    },
+    Unlock {
+        stop: usize,
+    },
+    VehicleOut {
+        vehicle: usize,
+    },
+    Reoptimise {
+        seed: u64,
+    },
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        4 => (0usize..64, 0usize..16, 0usize..12)
+            .prop_map(|(stop, vehicle, position)| Edit::Move { stop, vehicle, position }),
+        1 => (0usize..64).prop_map(|stop| Edit::Lock { stop }),
+        1 => (0usize..64).prop_map(|stop| Edit::Unlock { stop }),
+        1 => (0usize..16).prop_map(|vehicle| Edit::VehicleOut { vehicle }),
+        1 => any::<u64>().prop_map(|seed| Edit::Reoptimise { seed }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// Any sequence of changes: each is accepted, and the plan it stores passes every rule, or
+    /// refused with an error that names what was wrong; never a broken plan, never a 500.
+    #[test]
+    fn any_sequence_of_changes_keeps_the_plan_sound(
+        day_seed in any::<u64>(),
+        edits in prop::collection::vec(edit(), 1..7),
+    ) {
+        let temp = temp_db();
+        let (station, date) = seed(&temp.db, day_seed);
+        let options = SolveOptions::new(Some(0.1), Some(day_seed)).unwrap();
+        plan_day(&temp.db, station, date, options, Utc::now()).unwrap();
+        for edit in edits {
+            let mut conn = temp.db.get().unwrap();
+            let (_, stored, _) = read_plan(&mut conn, station, date, None).unwrap();
+            drop(conn);
+            // Indexes past the day's stops and vehicles become ids that do not exist.
+            let stop_id = |i: usize| stored.stops.get(i).map_or(10_000 + i as i32, |s| s.stop_id);
+            let vehicle_id = |i: usize| stored.routes.get(i).map_or(90_000 + i as i64, |r| r.vehicle_id);
+            let change = match edit {
+                Edit::Move { stop, vehicle, position } => Change::Move {
+                    stop_id: stop_id(stop), vehicle_id: vehicle_id(vehicle), position,
+                },
+                Edit::Lock { stop } => Change::Lock { stop_id: stop_id(stop) },
+                Edit::Unlock { stop } => Change::Unlock { stop_id: stop_id(stop) },
+                Edit::VehicleOut { vehicle } => Change::VehicleOut { vehicle_id: vehicle_id(vehicle) },
+                Edit::Reoptimise { seed } => Change::Reoptimise {
+                    options: SolveOptions::new(Some(0.05), Some(seed)).unwrap(),
+                },
+            };
+            let described = format!("{change:?}");
+            match changes::apply(&temp.db, station, date, change, Utc::now()) {
+                Ok(_) => {
+                    let broken = check(&temp.db, station, date);
+                    prop_assert!(broken.is_empty(), "after {described}: {broken:#?}");
+                }
+                Err(DispatchError::NotFound { .. } | DispatchError::Infeasible { .. } | DispatchError::Invalid(_)) => {}
+                Err(other) => prop_assert!(false, "{described} failed as {other:?}"),
+            }
+        }
     }
 }

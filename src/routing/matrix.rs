@@ -89,7 +89,13 @@ pub enum MatrixError {
     /// `durations` missing or not square.
     #[error("OSRM table is not a square matrix")]
     NotSquare,
+    /// A time or distance below zero or beyond any road (more than a year, or a light-year).
+    #[error("OSRM table holds {0}, which is no travel time or distance")]
+    OutOfRange(f64),
 }
+
+/// Largest time (s) or distance (m) a table may hold: beyond it the table is not of roads.
+const LARGEST: f64 = 1.0e9;
 
 #[derive(Deserialize)]
 struct OsrmTable {
@@ -132,11 +138,14 @@ impl TravelMatrix {
             if rows.len() != size || rows.iter().any(|r| r.len() != size) {
                 return Err(MatrixError::NotSquare);
             }
-            Ok(rows
-                .iter()
+            rows.iter()
                 .flatten()
-                .map(|v| v.map_or(missing, |x| x.round() as i64))
-                .collect())
+                .map(|v| match v {
+                    None => Ok(missing),
+                    Some(x) if (0.0..=LARGEST).contains(x) => Ok(x.round() as i64),
+                    Some(x) => Err(MatrixError::OutOfRange(*x)),
+                })
+                .collect()
         };
         let durations_s = flatten(&durations, UNREACHABLE_S)?;
         let distances_m = match table.distances {
