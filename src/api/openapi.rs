@@ -40,7 +40,7 @@ use crate::booking;
         crate::dispatch::view::StopView, crate::dispatch::view::LeftOutView,
         crate::dispatch::view::Totals, crate::dispatch::view::WindowMoves,
     )),
-    modifiers(&BearerSchemes, &ApiPrefix)
+    modifiers(&BearerSchemes, &CommonResponses, &ApiPrefix)
 )]
 pub struct ApiDoc;
 
@@ -53,6 +53,66 @@ impl Modify for BearerSchemes {
             || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("bearer", bearer());
         components.add_security_scheme("manage_token", bearer());
+    }
+}
+
+/// The answers any operation may give besides its own, so that a client (and a contract
+/// test) finds every status it can meet in the document: a bad path or query (400), a
+/// dispatcher operation without a valid token (401), a body too large or not JSON (413, 415),
+/// a client over its rate (429), the database unreachable (503).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut common = vec![
+                    ("400", "a path or query parameter that is not valid"),
+                    (
+                        "429",
+                        "too many requests from this address: wait `Retry-After` seconds",
+                    ),
+                    (
+                        "503",
+                        "the database is unreachable: try again after `Retry-After` seconds",
+                    ),
+                ];
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    common.push(("401", "no valid token"));
+                }
+                if operation.request_body.is_some() {
+                    common.push(("413", "the body is larger than 64 KiB"));
+                    common.push(("415", "the body is not `application/json`"));
+                }
+                let responses = &mut operation.responses.responses;
+                for (status, description) in common {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description));
+                }
+            }
+        }
     }
 }
 

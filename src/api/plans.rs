@@ -23,6 +23,8 @@ use crate::dispatch::{DispatchError, export, publish as publishing};
 pub struct PlanRequest {
     /// Seconds of search, more than 0 and at most 60 (default 2).
     pub time_limit_s: Option<f64>,
+    /// Any unsigned 64-bit number: the same seed and time limit give the same plan.
+    #[schema(format = "uint64", minimum = 0)]
     pub seed: Option<u64>,
 }
 
@@ -50,6 +52,7 @@ pub enum ChangeRequest {
     /// Re-plan the rest, keeping locked stops and published windows where it can.
     Reoptimise {
         time_limit_s: Option<f64>,
+        #[schema(format = "uint64", minimum = 0)]
         seed: Option<u64>,
     },
 }

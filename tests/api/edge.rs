@@ -142,3 +142,28 @@ async fn a_method_a_path_does_not_offer_is_a_405_naming_the_ones_it_does() {
     assert_eq!(status, 404, "{body}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_must_be_one_json_object_and_an_optional_one_may_be_null() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let token = app.dispatcher_token().await;
+    let send = |path: String, body: &'static str| {
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    let day = crate::helpers::day(5);
+    let plans = format!("/api/v1/stations/{}/days/{day}/plans", app.station_id);
+    // serde would read a struct from an array of its fields; no client means that.
+    let (status, body) = read(send(plans.clone(), "[null, null]").await.unwrap()).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "body");
+    let (status, body) = read(send("/api/v1/bookings".into(), "[1]").await.unwrap()).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = read(send(plans, "null").await.unwrap()).await;
+    assert_eq!(status, 201, "an optional body may be null: {body}");
+    app.stop().await;
+}
