@@ -166,10 +166,16 @@ fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_env("BLOODMOBILE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    // One JSON object a line for log collectors; the request id is a field of its span.
+    let _ = match std::env::var("BLOODMOBILE_LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().with_current_span(true).try_init(),
+        _ => builder.try_init(),
+    };
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {

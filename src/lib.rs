@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod dispatch;
 pub mod domain;
+pub mod metrics;
 pub mod notices;
 pub mod registry;
 pub mod routing;

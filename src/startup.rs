@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::{Condition, Logger, from_fn};
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpResponse, HttpServer};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -29,12 +29,8 @@ pub fn server(
             .wrap(from_fn(security::remember_language))
             .wrap(from_fn(security::docs_policy))
             .wrap(security::headers())
-            // The path only: manage links carry their token in the query.
-            .wrap(
-                Logger::new("%{method}xi %U %s %Dms")
-                    .custom_request_replace("method", |req| req.method().to_string())
-                    .log_target("bloodmobile::http"),
-            )
+            // Outermost: the request id and the access log cover everything inside.
+            .wrap(from_fn(api::observe::observe))
             .app_data(data.clone())
             .configure(api::configure)
             .service(

@@ -319,6 +319,7 @@ pub async fn create(
         .db
         .write(move |conn| booking::create_booking(conn, request, idempotency, Utc::now()))
         .await;
+    crate::metrics::count_booking(&created);
     let created = match created {
         Err(full @ BookingError::Full { .. }) => return Err(with_alternatives(&state, full).await),
         other => other?,

@@ -37,3 +37,32 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// Prometheus metrics of this process, with the notice queue and the database pool read now.
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let m = crate::metrics::metrics();
+    let (open, idle) = state.db.pool_state();
+    m.pool.with_label_values(&["open"]).set(i64::from(open));
+    m.pool.with_label_values(&["idle"]).set(i64::from(idle));
+    let now = chrono::Utc::now();
+    let stats = state
+        .db
+        .run(move |conn| {
+            crate::db::notices::queue_stats(conn, crate::db::stored_instant(now))
+                .map_err(DbError::from)
+        })
+        .await;
+    if let Ok(stats) = stats {
+        m.queue.with_label_values(&["pending"]).set(stats.pending);
+        m.queue.with_label_values(&["sending"]).set(stats.sending);
+        m.queue.with_label_values(&["failed"]).set(stats.failed);
+        let waited = stats
+            .oldest_due
+            .map_or(0, |due| (now.naive_utc() - due).num_seconds().max(0));
+        m.oldest_due_seconds.set(waited);
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(m.render())
+}

@@ -9,6 +9,7 @@ pub mod health;
 pub mod json;
 pub mod limits;
 pub mod notices;
+pub mod observe;
 pub mod openapi;
 pub mod plans;
 pub mod sites;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(path_error))
         .service(health::healthz)
         .service(health::readyz)
+        .service(health::metrics)
         .service(
             web::scope("/api/v1")
                 .service(openapi::document)

@@ -249,6 +249,12 @@ impl Db {
         }
     }
 
+    /// Pool connections open and idle.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
     /// Writes a consistent copy of the SQLite database to `path` while the service runs
     /// (`VACUUM INTO` on a connection of its own: readers and the writer go on meanwhile).
     pub fn backup(&self, path: &str) -> Result<(), DbError> {

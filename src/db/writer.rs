@@ -84,6 +84,9 @@ impl SqliteWriter {
     }
 
     fn run_batch(&self, conn: &mut DbConnection, batch: Vec<Job>) {
+        crate::metrics::metrics()
+            .writer_batch
+            .observe(batch.len() as f64);
         if let DbConnection::Sqlite(inner) = &mut *conn
             && AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").is_err()
         {

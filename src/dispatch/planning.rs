@@ -173,12 +173,14 @@ fn solve_and_store(
             store_version(conn, &station, date, &origin, draft, now)
         })
     })?;
-    Ok((
-        plan,
-        Timings {
-            load,
-            solve: solve_time,
-            store: started.elapsed(),
-        },
-    ))
+    let timings = Timings {
+        load,
+        solve: solve_time,
+        store: started.elapsed(),
+    };
+    crate::metrics::metrics()
+        .plans
+        .with_label_values(&[action])
+        .observe((load + started.elapsed()).as_secs_f64());
+    Ok((plan, timings))
 }

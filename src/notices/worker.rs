@@ -231,13 +231,32 @@ impl Worker {
             }
         };
         for outcome in &outcomes {
-            match outcome {
-                Outcome::Sent => pass.sent += 1,
-                Outcome::Retry(..) => pass.retried += 1,
-                Outcome::Defer(..) => pass.deferred += 1,
-                Outcome::Failed(_) => pass.failed += 1,
-                Outcome::Skipped(_) => pass.skipped += 1,
-            }
+            let label = match outcome {
+                Outcome::Sent => {
+                    pass.sent += 1;
+                    "sent"
+                }
+                Outcome::Retry(..) => {
+                    pass.retried += 1;
+                    "retry"
+                }
+                Outcome::Defer(..) => {
+                    pass.deferred += 1;
+                    "deferred"
+                }
+                Outcome::Failed(_) => {
+                    pass.failed += 1;
+                    "failed"
+                }
+                Outcome::Skipped(_) => {
+                    pass.skipped += 1;
+                    "skipped"
+                }
+            };
+            crate::metrics::metrics()
+                .notices
+                .with_label_values(&[label])
+                .inc();
         }
         Ok(pass)
     }

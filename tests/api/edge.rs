@@ -167,3 +167,63 @@ async fn a_body_must_be_one_json_object_and_an_optional_one_may_be_null() {
     assert_eq!(status, 201, "an optional body may be null: {body}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_a_request_id_and_metrics_count_what_happened() {
+    use crate::helpers::{day, minimal_body, unique_phone};
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let response = app.get("/healthz").await;
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 16, "{id}");
+    let again = app.get("/healthz").await;
+    assert_ne!(
+        again.headers()["x-request-id"],
+        id.as_str(),
+        "a new id each time"
+    );
+    let echoed = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "lb-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        echoed.headers()["x-request-id"],
+        "lb-42",
+        "the caller's id is kept"
+    );
+    let refused = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "a b\tc")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(refused.headers()["x-request-id"], "a b\tc");
+
+    app.book_ok(&minimal_body(
+        app.site_id,
+        day(5),
+        "morning",
+        &unique_phone(),
+    ))
+    .await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for line in [
+        "bloodmobile_bookings_total{outcome=\"created\"}",
+        "bloodmobile_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/bookings\",status=\"201\"",
+        "bloodmobile_notice_queue{status=\"pending\"}",
+        "bloodmobile_notice_oldest_due_age_seconds",
+        "bloodmobile_db_pool_connections{state=\"open\"}",
+        "bloodmobile_sqlite_writer_batch_size_count",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+    app.stop().await;
+}

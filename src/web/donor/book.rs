@@ -416,6 +416,7 @@ pub async fn submit(
         .db
         .write(move |conn| booking::create_booking(conn, request, idempotency, Utc::now()))
         .await;
+    crate::metrics::count_booking(&created);
     let details = match created {
         Ok(Created::New(details)) => *details,
         Ok(Created::Replayed { body, .. }) => {
