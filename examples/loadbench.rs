@@ -101,7 +101,7 @@ fn main() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = listener.local_addr().unwrap();
     // No rate limit: every request comes from 127.0.0.1.
-    let state = AppState::new(db);
+    let state = AppState::new(db.clone());
     let workers = options.workers;
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -121,12 +121,16 @@ fn main() {
         other => panic!("unknown generator {other}: reqwest or wrk"),
     };
     let throughput = measured.created as f64 / measured.elapsed.as_secs_f64();
+    // The same booking transaction without HTTP, as many at once, in the same run: the
+    // machine is shared, so the ratio of the two rates says more than either alone.
+    let direct = without_http(&db, &options, site_id, &days, run + 1000);
+    let direct_rate = direct.created as f64 / direct.elapsed.as_secs_f64();
     println!(
-        "| backend | generator | requests | connections | workers | pool | created | other | bookings/s | p50 ms | p99 ms |"
+        "| backend | generator | requests | connections | workers | pool | created | other | bookings/s | p50 ms | p99 ms | without HTTP /s | p99 ms | HTTP ÷ without |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {backend} | {} | {} | {} | {} | {} | {} | {} | {throughput:.0} | {:.1} | {:.1} |",
+        "| {backend} | {} | {} | {} | {} | {} | {} | {} | {throughput:.0} | {:.1} | {:.1} | {direct_rate:.0} | {:.1} | {:.2} |",
         options.generator,
         measured.created + measured.other,
         options.connections,
@@ -136,12 +140,68 @@ fn main() {
         measured.other,
         measured.p50_ms,
         measured.p99_ms,
+        direct.p99_ms,
+        throughput / direct_rate,
     );
     if options.database_url.is_none() {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{url}{suffix}"));
         }
     }
+}
+
+/// `booking::create_booking` through the writer (or the pool), `connections` at once, for
+/// half as many bookings as the HTTP run made; refusals are counted apart.
+fn without_http(
+    db: &Db,
+    options: &Options,
+    site_id: i64,
+    days: &[NaiveDate],
+    run: u64,
+) -> Measured {
+    use bloodmobile::api::bookings::CreateBookingBody;
+    use bloodmobile::booking;
+    let count = (options.requests / 2).max(1) as u64;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let started = Instant::now();
+        let results: Vec<(bool, Duration)> = futures::stream::iter(0..count)
+            .map(|n| {
+                let db = db.clone();
+                let date = days[n as usize % days.len()];
+                let text = body(site_id, date, run, n);
+                async move {
+                    let request = serde_json::from_str::<CreateBookingBody>(&text)
+                        .expect("body")
+                        .parse()
+                        .expect("valid");
+                    let t = Instant::now();
+                    let created = db
+                        .write(move |conn| booking::create_booking(conn, request, None, Utc::now()))
+                        .await
+                        .is_ok();
+                    (created, t.elapsed())
+                }
+            })
+            .buffer_unordered(options.connections)
+            .collect()
+            .await;
+        let elapsed = started.elapsed();
+        let mut latencies: Vec<Duration> = results.iter().map(|r| r.1).collect();
+        latencies.sort();
+        let created = results.iter().filter(|r| r.0).count();
+        Measured {
+            created,
+            other: results.len() - created,
+            elapsed,
+            p50_ms: percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+            p99_ms: percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        }
+    })
 }
 
 struct Measured {
