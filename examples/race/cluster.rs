@@ -81,19 +81,27 @@ impl Cluster {
             .args(["-D"])
             .arg(cluster.data())
             .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]))?;
+        cluster.certificates()?;
         std::fs::write(
             cluster.data().join("postgresql.auto.conf"),
             format!(
-                "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
-                 max_connections = 300\nshared_buffers = 128MB\n",
-                cluster.dir.display()
+                "port = {port}\nlisten_addresses = 'localhost'\nunix_socket_directories = '{dir}'\n\
+                 max_connections = 300\nshared_buffers = 128MB\n\
+                 ssl = on\nssl_cert_file = '{dir}/server.crt'\nssl_key_file = '{dir}/server.key'\n",
+                dir = cluster.dir.display()
             ),
+        )
+        .map_err(|e| e.to_string())?;
+        // Over TCP only with TLS: a connection without it is refused.
+        std::fs::write(
+            cluster.data().join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
         )
         .map_err(|e| e.to_string())?;
         cluster.up()?;
         run(cluster.command("createdb").args([
             "-h",
-            "127.0.0.1",
+            "localhost",
             "-p",
             &port.to_string(),
             "-U",
@@ -119,8 +127,78 @@ impl Cluster {
         self.dir.join("data")
     }
 
+    /// The database over TLS, the server's certificate checked against the race's own CA and
+    /// its name (`sslmode=verify-full`).
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/race", self.port)
+        format!(
+            "postgres://postgres@localhost:{}/race?sslmode=verify-full&sslrootcert={}/ca.crt",
+            self.port,
+            self.dir.display()
+        )
+    }
+
+    /// A CA of the race's own and a certificate for `localhost` signed by it (openssl's CLI).
+    fn certificates(&self) -> Result<(), String> {
+        let dir = &self.dir;
+        let openssl = |args: &[&str]| run(Command::new("openssl").args(args).current_dir(dir));
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=bloodmobile race CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ])?;
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ])?;
+        std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n")
+            .map_err(|e| e.to_string())?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.crt",
+        ])?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .map_err(|e| e.to_string())?;
+        if is_root() {
+            run(Command::new("chown")
+                .args(["postgres", "server.key", "server.crt"])
+                .current_dir(dir))?;
+        }
+        Ok(())
     }
 
     pub fn dir(&self) -> String {

@@ -7,8 +7,9 @@
 //!
 //!     scripts/race --attempts 20000 --instances 3 [--crash] [--outage]
 //!
-//! Every count of the last line but `attempts` and `accepted` must be 0; the exit status is 1
-//! otherwise.
+//! Every process reaches the database over TLS (`sslmode=verify-full` against a CA of the
+//! race's own; the cluster refuses TCP without TLS). Every count of the last line but
+//! `attempts` and `accepted` must be 0; the exit status is 1 otherwise.
 
 mod cluster;
 mod load;
@@ -72,6 +73,11 @@ fn main() {
     let cluster = Arc::new(cluster::Cluster::start().expect("a PostgreSQL of our own"));
     eprintln!("race: PostgreSQL {} in {}", cluster.url(), cluster.dir());
     let db = Db::open(&cluster.url(), 4).expect("migrate the race database");
+    // The database takes TLS only: the same URL without it is refused.
+    let plain = cluster
+        .url()
+        .replace("sslmode=verify-full", "sslmode=disable");
+    let plain_refused = Db::open(&plain, 1).is_err();
     let seeded = verify::seed(&db, options.days);
     let mail = receivers::Received::default();
     let texts = receivers::Received::default();
@@ -110,6 +116,8 @@ fn main() {
     let died = fleet.stop();
     let mut result = verify::check(&db, &seeded, &report, &mail, &texts);
     result.insert("processes_died".into(), died.into());
+    result.insert("database_tls".into(), "verify-full".into());
+    result.insert("plain_connection_refused".into(), plain_refused.into());
     result.insert("notices_drained".into(), drained.into());
     result.insert(
         "seconds".into(),

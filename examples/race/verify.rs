@@ -349,6 +349,7 @@ pub fn failures(result: &Map<String, Value>) -> bool {
     ];
     must_be_zero.iter().any(|key| nonzero(key))
         || result.get("notices_drained") == Some(&Value::Bool(false))
+        || result.get("plain_connection_refused") == Some(&Value::Bool(false))
         || result.get("readyz_red_during_outage") == Some(&Value::Bool(false))
         || result.get("readyz_back_after_s") == Some(&Value::Null)
         || result.get("accepted").and_then(Value::as_u64) == Some(0)
