@@ -30,30 +30,10 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| format!("{:016x}", rand::thread_rng().r#gen::<u64>()))
 }
 
-/// The path with every run of seven or more digits (a phone number in a path, as in
-/// `/notices/opt-outs/{phone}`) masked but for its last four.
+/// The path with any phone number masked but for its last four digits (as in
+/// `/notices/opt-outs/{phone}`).
 pub fn loggable_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut digits = String::new();
-    let flush = |digits: &mut String, out: &mut String| {
-        if digits.len() >= 7 {
-            out.push_str(&"*".repeat(digits.len() - 4));
-            out.push_str(&digits[digits.len() - 4..]);
-        } else {
-            out.push_str(digits);
-        }
-        digits.clear();
-    };
-    for c in path.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-        } else {
-            flush(&mut digits, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut digits, &mut out);
-    out
+    crate::domain::donor::mask_contacts(path)
 }
 
 pub async fn observe(

@@ -29,6 +29,55 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{prefix}{masked}")
 }
 
+/// Text fit for a log: every run of seven or more digits (a phone number) masked but for its
+/// last four, and every e-mail address but for the first letter of its local part
+/// ("li@example.org" → "l***@example.org").
+pub fn mask_contacts(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&mask_word(word));
+    }
+    out
+}
+
+fn mask_word(word: &str) -> String {
+    if let Some((local, domain)) = word.split_once('@')
+        && !domain.is_empty()
+        && let Some(first) = local.chars().find(|c| c.is_alphanumeric())
+    {
+        let lead: String = local.chars().take_while(|c| !c.is_alphanumeric()).collect();
+        return format!("{lead}{first}***@{}", mask_digits(domain));
+    }
+    mask_digits(word)
+}
+
+fn mask_digits(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 7 {
+            out.push_str(&"*".repeat(digits.len() - 4));
+            out.push_str(&digits[digits.len() - 4..]);
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out
+}
+
 /// E.164 allows at most 15 digits after the "+"; fewer than 7 is no real subscriber number.
 const E164_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
 /// A Chinese mobile number is 11 digits: "1", then 3 to 9, then 9 more digits.
@@ -253,6 +302,19 @@ impl AsRef<str> for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contacts_in_log_text_are_masked() {
+        assert_eq!(
+            mask_contacts("550 <li.si@example.org> unknown, call +8613912345678 or 1234"),
+            "550 <l***@example.org> unknown, call +*********5678 or 1234"
+        );
+        assert_eq!(
+            mask_contacts("/api/v1/stations/12/days/2026-12-10"),
+            "/api/v1/stations/12/days/2026-12-10"
+        );
+        assert_eq!(mask_contacts("@ alone"), "@ alone");
+    }
 
     #[test]
     fn masked_phones_keep_only_the_last_four_digits() {

@@ -309,6 +309,8 @@ impl Worker {
             .collect();
         for (notice, outcome) in chunk {
             if let Outcome::Failed(error) | Outcome::Retry(error, _) = outcome {
+                // A server's refusal may quote the address or number: masked in the log.
+                let error = crate::domain::donor::mask_contacts(error);
                 tracing::warn!(notice = notice.id, kind = %notice.kind, channel = %notice.channel, %error, "notice not sent");
             }
         }

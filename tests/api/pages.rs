@@ -14,6 +14,7 @@ both!(
     booking_works_with_the_keyboard_alone,
     a_dispatcher_plans_moves_publishes_and_prints_a_run_sheet,
     pages_refuse_forged_forms_and_keep_tokens_out_of_referrers,
+    the_sign_in_page_slows_repeated_failures,
 );
 
 /// A Chinese mobile number as a donor types it (11 digits).
@@ -410,4 +411,45 @@ async fn pages_refuse_forged_forms_and_keep_tokens_out_of_referrers(app: &TestAp
         .unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("找不到这个页面"));
+}
+
+async fn the_sign_in_page_slows_repeated_failures(app: &TestApp) {
+    let _ = app.dispatcher_token().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client
+        .get(app.url("/console/sign-in?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    let sign_in_cookie = cookie(&form, "bm_sign_in");
+    let token = csrf_field(&form.text().await.unwrap());
+    let attempt = |password: &'static str| {
+        client
+            .post(app.url("/console/sign-in?lang=en"))
+            .header("cookie", &sign_in_cookie)
+            .form(&[
+                ("username", DISPATCHER),
+                ("password", password),
+                ("next", "/console"),
+                ("csrf", token.as_str()),
+            ])
+            .send()
+    };
+    for _ in 0..4 {
+        assert_eq!(attempt("a wrong guess").await.unwrap().status(), 401);
+    }
+    let waiting = attempt(DISPATCHER_PASSWORD).await.unwrap();
+    assert_eq!(waiting.status(), 429, "even the right password waits");
+    assert_eq!(waiting.headers()["retry-after"], "2");
+    let page = waiting.text().await.unwrap();
+    assert!(page.contains("id=\"sign-in-wait\""), "{page}");
+    assert!(
+        page.contains("Seconds to wait before the next try: 2"),
+        "{page}"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(attempt(DISPATCHER_PASSWORD).await.unwrap().status(), 303);
 }

@@ -176,7 +176,7 @@ pub async fn sign_in_submit(
         )
     };
     if let Err(wait) = state.sign_in.check(&form.username, Instant::now()) {
-        let seconds = wait.as_secs() + 1;
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, seconds);
         page.headers_mut().insert(
             actix_web::http::header::RETRY_AFTER,
