@@ -36,6 +36,8 @@ pub struct Report {
     pub refused: std::collections::BTreeMap<String, usize>,
     pub errors_5xx_outside_outage: usize,
     pub errors_5xx_during_outage: usize,
+    /// 5xx in the outage other than 503 (a 500, a 502): must be none.
+    pub errors_not_503_during_outage: usize,
     pub lost_connections: usize,
     pub gave_up: usize,
     pub cancelled: usize,
@@ -104,6 +106,10 @@ impl Shared {
                         let mut report = self.report.lock().unwrap();
                         if self.in_outage(Instant::now()) {
                             report.errors_5xx_during_outage += 1;
+                            if status != 503 {
+                                report.errors_not_503_during_outage += 1;
+                                eprintln!("race: {status} in the outage on {path}: {body}");
+                            }
                         } else {
                             report.errors_5xx_outside_outage += 1;
                             eprintln!("race: {status} outside the outage on {path}: {body}");

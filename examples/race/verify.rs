@@ -314,6 +314,10 @@ pub fn check(
         "errors_5xx_during_outage".into(),
         report.errors_5xx_during_outage.into(),
     );
+    out.insert(
+        "errors_not_503_during_outage".into(),
+        report.errors_not_503_during_outage.into(),
+    );
     out.insert("lost_connections".into(), report.lost_connections.into());
     out.insert("gave_up".into(), report.gave_up.into());
     out.insert("mails_received".into(), mail.len().into());
@@ -343,6 +347,7 @@ pub fn failures(result: &Map<String, Value>) -> bool {
         "notices_missing",
         "notices_duplicated",
         "errors_5xx_outside_outage",
+        "errors_not_503_during_outage",
         "processes_died",
         "dispatch_errors",
         "gave_up",
