@@ -64,11 +64,12 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(3600)
 }
 
-/// A request no route took: the API's paths answer in JSON (405 for a method they do not
-/// offer), any other path with the pages' 404.
+/// A request no route took (outside `/api/v1`, which has its own): a path of the API's
+/// document, such as `/healthz`, asked with another method is a 405; any other path gets the
+/// pages' 404.
 async fn fallback(req: actix_web::HttpRequest) -> actix_web::Result<HttpResponse> {
-    if api::openapi::declared_methods(req.path()).is_some() {
-        return Ok(api::not_found(req).await?);
+    if let Some(methods) = api::openapi::declared_methods(req.path()) {
+        return Ok(api::method_not_allowed(&req, &methods));
     }
     Ok(pages::page::not_found().await?)
 }

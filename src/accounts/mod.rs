@@ -117,6 +117,43 @@ pub fn check_password(
     Ok(verify_password(password, &user.password_hash).then_some(user))
 }
 
+/// What a sign-in attempt comes to, the throttle of repeated failures applied.
+pub enum SignIn {
+    /// The account must wait this long after repeated failures; the password was not checked.
+    Wait(std::time::Duration),
+    /// Wrong username or password (counted as a failure).
+    Refused,
+    Accepted(users::UserRow),
+}
+
+/// Checks `username` and `password` unless the account must wait, and counts the outcome in
+/// `throttle`. The API's and the console's sign-in both come here.
+pub fn sign_in(
+    conn: &mut DbConnection,
+    throttle: &SignInThrottle,
+    username: &str,
+    password: &str,
+) -> Result<SignIn, DbError> {
+    if let Err(wait) = throttle.check(username, std::time::Instant::now()) {
+        return Ok(SignIn::Wait(wait));
+    }
+    Ok(match check_password(conn, username, password)? {
+        Some(user) => {
+            throttle.succeeded(username);
+            SignIn::Accepted(user)
+        }
+        None => {
+            throttle.failed(username, std::time::Instant::now());
+            SignIn::Refused
+        }
+    })
+}
+
+/// Whole seconds to wait, rounded up (for `Retry-After` and messages).
+pub fn seconds_up(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// A new bearer token for `user_id`, valid for `ttl`; only its hash is stored.
 pub fn open_token(
     conn: &mut DbConnection,

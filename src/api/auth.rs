@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -15,7 +14,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
-use crate::accounts;
+use crate::accounts::{self, SignIn};
 use crate::booking::hash_secret;
 
 /// A signed-in dispatcher, extracted from `Authorization: Bearer <token>`.
@@ -101,24 +100,23 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.value;
-    if let Err(wait) = state.sign_in.check(&username, Instant::now()) {
-        return Err(too_many_failures(wait));
-    }
     // The slow password check on a read connection, the token in a short write.
-    let name = username.clone();
-    let user = state
+    let throttle = state.sign_in.clone();
+    let user = match state
         .db
-        .run(move |conn| accounts::check_password(conn, &name, &password))
-        .await?;
-    let Some(user) = user else {
-        state.sign_in.failed(&username, Instant::now());
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "wrong username or password",
-        ));
+        .run(move |conn| accounts::sign_in(conn, &throttle, &username, &password))
+        .await?
+    {
+        SignIn::Accepted(user) => user,
+        SignIn::Wait(wait) => return Err(too_many_failures(wait)),
+        SignIn::Refused => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "wrong username or password",
+            ));
+        }
     };
-    state.sign_in.succeeded(&username);
     let ttl = state.token_ttl;
     let (token, expires_at) = state
         .db
@@ -131,8 +129,8 @@ pub async fn create_token(
 }
 
 /// The answer while an account waits after repeated failures.
-pub fn too_many_failures(wait: std::time::Duration) -> ApiError {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+fn too_many_failures(wait: std::time::Duration) -> ApiError {
+    let seconds = accounts::seconds_up(wait);
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_failures",

@@ -63,8 +63,7 @@ impl Limits {
         let limiter = self.limiter.as_ref()?;
         let client = self.client(req)?;
         limiter.check_key(&client).err().map(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+            crate::accounts::seconds_up(not_until.wait_time_from(DefaultClock::default().now()))
         })
     }
 }

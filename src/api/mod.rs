@@ -102,27 +102,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// No route took the request: a path the API has with another method is a 405 naming the
-/// methods it has (`Allow`), any other a 404.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// The 405 for a path of the API asked with a method it does not offer, naming the ones it
+/// does (`Allow`).
+pub fn method_not_allowed(req: &HttpRequest, methods: &[&str]) -> HttpResponse {
+    let allow = methods.join(", ");
+    let mut response = ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} {} is not offered; try {allow}",
+            req.method(),
+            req.path()
+        ),
+    )
+    .error_response();
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_str(&allow)
+            .expect("method names are header text"),
+    );
+    response
+}
+
+/// No route under `/api/v1` took the request: a path the API has with another method is a
+/// 405, any other a 404.
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if let Some(methods) = openapi::declared_methods(req.path()) {
-        let allow = methods.join(", ");
-        let mut response = ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{} {} is not offered; try {allow}",
-                req.method(),
-                req.path()
-            ),
-        )
-        .error_response();
-        response.headers_mut().insert(
-            actix_web::http::header::ALLOW,
-            actix_web::http::header::HeaderValue::from_str(&allow)
-                .expect("method names are header text"),
-        );
-        return Ok(response);
+        return Ok(method_not_allowed(&req, &methods));
     }
     Err(ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,

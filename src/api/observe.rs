@@ -12,6 +12,7 @@ use actix_web::middleware::Next;
 use rand::Rng;
 use tracing::Instrument;
 
+use crate::domain::donor::mask_contacts;
 use crate::metrics::metrics;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -30,12 +31,6 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| format!("{:016x}", rand::thread_rng().r#gen::<u64>()))
 }
 
-/// The path with any phone number masked but for its last four digits (as in
-/// `/notices/opt-outs/{phone}`).
-pub fn loggable_path(path: &str) -> String {
-    crate::domain::donor::mask_contacts(path)
-}
-
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -43,7 +38,8 @@ pub async fn observe(
     let id = request_id(&req);
     let span = tracing::info_span!("request", id = %id);
     let method = req.method().to_string();
-    let path = loggable_path(req.path());
+    // A phone in the path (`/notices/opt-outs/{phone}`) is masked.
+    let path = mask_contacts(req.path());
     let started = Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();
@@ -77,13 +73,13 @@ mod tests {
     #[test]
     fn phone_numbers_in_paths_are_masked_and_other_numbers_kept() {
         assert_eq!(
-            loggable_path("/api/v1/notices/opt-outs/+8613912345678"),
+            mask_contacts("/api/v1/notices/opt-outs/+8613912345678"),
             "/api/v1/notices/opt-outs/+*********5678"
         );
         assert_eq!(
-            loggable_path("/api/v1/stations/12/days/2026-12-10/plan"),
+            mask_contacts("/api/v1/stations/12/days/2026-12-10/plan"),
             "/api/v1/stations/12/days/2026-12-10/plan"
         );
-        assert_eq!(loggable_path("/manage/BM-7K3Q9"), "/manage/BM-7K3Q9");
+        assert_eq!(mask_contacts("/manage/BM-7K3Q9"), "/manage/BM-7K3Q9");
     }
 }

@@ -35,20 +35,17 @@ pub struct Site {
 }
 
 impl Site {
-    /// The site as anyone may see it: no person's name or phone.
-    fn public(row: SiteRow) -> Site {
-        Site {
-            contact_name: None,
-            contact_phone: None,
-            ..Site::from(row)
-        }
-    }
-
-    /// The site for `reader`: with its contact for a dispatcher, without for the public.
+    /// The site for `reader`: with its contact for a dispatcher; for anyone else without any
+    /// person's name or phone.
     fn for_reader(row: SiteRow, reader: &Option<Dispatcher>) -> Site {
+        let site = Site::from(row);
         match reader {
-            Some(_) => Site::from(row),
-            None => Site::public(row),
+            Some(_) => site,
+            None => Site {
+                contact_name: None,
+                contact_phone: None,
+                ..site
+            },
         }
     }
 }

@@ -181,6 +181,6 @@ fn solve_and_store(
     crate::metrics::metrics()
         .plans
         .with_label_values(&[action])
-        .observe((load + started.elapsed()).as_secs_f64());
+        .observe((timings.load + timings.store).as_secs_f64());
     Ok((plan, timings))
 }

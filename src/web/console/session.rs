@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -14,7 +13,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::CsrfOnly;
-use crate::accounts;
+use crate::accounts::{self, SignIn};
 use crate::api::AppState;
 use crate::booking::{hash_secret, new_secret, same_secret};
 use crate::web::page::{Operator, PageError, Ui, ok, render, see_other};
@@ -175,40 +174,34 @@ pub async fn sign_in_submit(
             },
         )
     };
-    if let Err(wait) = state.sign_in.check(&form.username, Instant::now()) {
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, seconds);
-        page.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(seconds),
-        );
-        return Ok(page);
-    }
     // The password check (argon2, slow) is a read; only opening the session is a write.
     let (username, password, ttl) = (
         form.username.clone(),
         form.password.clone(),
         state.token_ttl,
     );
-    let user = state
+    let throttle = state.sign_in.clone();
+    let user = match state
         .db
-        .run(move |conn| accounts::check_password(conn, &username, &password))
+        .run(move |conn| accounts::sign_in(conn, &throttle, &username, &password))
+        .await?
+    {
+        SignIn::Accepted(user) => user,
+        SignIn::Refused => return Ok(refuse(StatusCode::UNAUTHORIZED, 0)),
+        SignIn::Wait(wait) => {
+            let seconds = accounts::seconds_up(wait);
+            let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, seconds);
+            page.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(seconds),
+            );
+            return Ok(page);
+        }
+    };
+    let (token, _) = state
+        .db
+        .write(move |conn| accounts::open_token(conn, user.id, ttl, Utc::now()))
         .await?;
-    let opened = match user {
-        Some(user) => Some(
-            state
-                .db
-                .write(move |conn| accounts::open_token(conn, user.id, ttl, Utc::now()))
-                .await?
-                .0,
-        ),
-        None => None,
-    };
-    let Some(token) = opened else {
-        state.sign_in.failed(&form.username, Instant::now());
-        return Ok(refuse(StatusCode::UNAUTHORIZED, 0));
-    };
-    state.sign_in.succeeded(&form.username);
     let mut response = see_other(&next_page(form.next.as_deref()));
     let _ = response.add_cookie(&cookie(&req, SESSION_COOKIE, token, "/"));
     Ok(response)
