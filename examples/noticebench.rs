@@ -15,23 +15,23 @@
 //! once, default 32); everything shares the machine's cores. Without `--database-url` a fresh
 //! SQLite file in the temp directory is used.
 
-use std::net::{IpAddr, TcpListener};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
 use bloodmobile::booking::{self, BookingRequest, DonorAnswers};
-use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
-use bloodmobile::db::{Db, DbError, stored_instant};
+use bloodmobile::db::{Db, DbError};
 use bloodmobile::domain::donation::{DonationKind, Sex};
 use bloodmobile::domain::donor::{DonorName, Email, PhoneNumber};
 use bloodmobile::domain::language::Language;
 use bloodmobile::notices::settings::NoticeSettings;
 use bloodmobile::notices::worker::Worker;
-use bloodmobile::station::{kinds_to_text, new_station_values};
-use chrono::{Days, NaiveDate, NaiveTime, Utc};
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use chrono::{NaiveDate, Utc};
+
+#[path = "support/receivers.rs"]
+mod receivers;
+#[path = "support/seed.rs"]
+mod support;
+
+use receivers::Received;
 
 struct Options {
     database_url: Option<String>,
@@ -69,121 +69,23 @@ fn options() -> Options {
     options
 }
 
-/// Counts the messages an SMTP server accepted.
-#[derive(Clone)]
-struct Counter(Arc<AtomicUsize>);
-
-impl Handler for Counter {
-    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
-        response::OK
-    }
-
-    fn data(&mut self, _buf: &[u8]) -> std::io::Result<()> {
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        response::OK
-    }
-}
-
-/// An SMTP server on a free port in threads of its own; returns its URL.
-fn smtp_server(received: Arc<AtomicUsize>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut server = Server::new(Counter(received));
-        server
-            .with_name("smtp.bench")
-            .with_ssl(SslConfig::None)
-            .expect("no TLS")
-            .with_num_threads(64)
-            .with_tcp_listener(listener);
-        let _ = server.serve();
-    });
-    url
-}
-
-/// The SMS webhook stand-in on a free port in a thread of its own; returns its URL.
-fn webhook(received: Arc<AtomicUsize>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let url = format!("http://{}/sms", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            HttpServer::new(move || {
-                let received = received.clone();
-                App::new().route(
-                    "/sms",
-                    web::post().to(move |_: web::Json<serde_json::Value>| {
-                        received.fetch_add(1, Ordering::Relaxed);
-                        async { HttpResponse::Ok().finish() }
-                    }),
-                )
-            })
-            .workers(1)
-            .listen(listener)
-            .expect("listen")
-            .run()
-            .await
-        })
-    });
-    url
-}
-
 /// A station with 20 sites and a fleet with room for every booking, over 28 days.
 fn seed(db: &Db) -> (Vec<i64>, Vec<NaiveDate>) {
     db.write_blocking(|conn| {
-        let now = Utc::now();
-        let at = stored_instant(now);
-        let depot = bloodmobile::routing::GeoPoint {
-            lat: 30.32,
-            lon: 112.25,
-        };
-        let mut values =
-            new_station_values("通知压测血站", "Asia/Shanghai", "车场", "沙市区", depot, at);
-        values.name = format!("通知压测血站 {}", now.timestamp_micros());
-        let station = registry::insert_station(conn, &values)?;
-        let mut sites = Vec::new();
-        for n in 0..20 {
-            let site = registry::insert_site(
-                conn,
-                &SiteValues {
-                    station_id: station.id,
-                    kind: "community".into(),
-                    district: "沙市区".into(),
-                    township: "解放街道".into(),
-                    name: format!("压测社区{n}"),
-                    address: format!("荆州市沙市区压测社区{n}"),
-                    lat: 30.30 + 0.002 * n as f64,
-                    lon: 112.26,
-                    contact_name: None,
-                    contact_phone: None,
-                    active: true,
-                    updated_at: at,
-                },
-            )?;
-            sites.push(site.id);
-        }
-        for n in 0..12 {
-            registry::insert_vehicle(
-                conn,
-                &VehicleValues {
-                    station_id: station.id,
-                    name: format!("压测车{n}"),
-                    plate: None,
-                    beds: 50,
-                    donors_per_day: 1000,
-                    shift_start: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
-                    shift_end: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
-                    kinds: kinds_to_text(&[DonationKind::WholeBlood]),
-                    active: true,
-                    updated_at: at,
-                },
-            )?;
-        }
-        let today = now.date_naive();
-        Ok::<_, DbError>((sites, (3..31).map(|d| today + Days::new(d)).collect()))
+        let station = support::station(conn, "通知压测血站")?;
+        let sites = (0..20)
+            .map(|n| {
+                support::site(
+                    conn,
+                    station.id,
+                    &format!("压测社区{n}"),
+                    30.30 + 0.002 * n as f64,
+                )
+                .map(|site| site.id)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        support::large_fleet(conn, station.id)?;
+        Ok::<_, DbError>((sites, support::bookable_days()))
     })
     .expect("seed")
 }
@@ -242,9 +144,9 @@ fn main() {
     };
     let db = Db::open(&url, 8).expect("open the database");
     let (sites, days) = seed(&db);
-    let (mails, texts) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let smtp = smtp_server(mails.clone());
-    let sms = webhook(texts.clone());
+    let (mails, texts) = (Received::default(), Received::default());
+    let smtp = receivers::smtp_server(mails.clone());
+    let sms = receivers::webhook(texts.clone());
     let dir = std::env::temp_dir().join(format!("bloodmobile-noticebench-{}", std::process::id()));
     let mut settings = NoticeSettings::to_folder(dir, "http://127.0.0.1:8080");
     settings.smtp_url = Some(smtp);
@@ -289,9 +191,9 @@ fn main() {
             let mut seen = 0;
             loop {
                 let pass = worker.pass().await.expect("a worker pass");
-                let done = mails.load(Ordering::Relaxed) + texts.load(Ordering::Relaxed);
+                let done = mails.total() + texts.total();
                 if done >= per_booking * expected {
-                    return (mails.load(Ordering::Relaxed), texts.load(Ordering::Relaxed));
+                    return (mails.total(), texts.total());
                 }
                 if done > seen {
                     (seen, last_progress) = (done, Instant::now());

@@ -14,7 +14,10 @@
 mod cluster;
 mod load;
 mod processes;
+#[path = "../support/receivers.rs"]
 mod receivers;
+#[path = "../support/seed.rs"]
+mod support;
 mod verify;
 
 use std::sync::Arc;

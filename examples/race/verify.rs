@@ -6,17 +6,15 @@ use std::time::{Duration, Instant};
 
 use bloodmobile::accounts;
 use bloodmobile::booking;
-use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
 use bloodmobile::db::schema::{bookings, notices};
 use bloodmobile::db::{Db, DbError, stored_instant};
-use bloodmobile::domain::donation::DonationKind;
-use bloodmobile::station::{kinds_to_text, new_station_values};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use super::load::Report;
 use super::receivers::Received;
+use super::support;
 
 pub const DISPATCHER: &str = "race-dispatcher";
 pub const DISPATCHER_PASSWORD: &str = "race dispatcher password";
@@ -31,49 +29,15 @@ pub struct Seeded {
 
 pub fn seed(db: &Db, days: usize) -> Seeded {
     let now = Utc::now();
-    let at = stored_instant(now);
     let (station_id, site_id) = db
         .write_blocking(move |conn| {
-            let depot = bloodmobile::routing::GeoPoint {
-                lat: 30.32,
-                lon: 112.25,
-            };
-            let station = registry::insert_station(
-                conn,
-                &new_station_values("荆州竞速血站", "Asia/Shanghai", "车场", "沙市区", depot, at),
-            )?;
-            let site = registry::insert_site(
-                conn,
-                &SiteValues {
-                    station_id: station.id,
-                    kind: "community".into(),
-                    district: "沙市区".into(),
-                    township: "解放街道".into(),
-                    name: "便河社区".into(),
-                    address: "荆州市沙市区解放街道便河社区".into(),
-                    lat: 30.31,
-                    lon: 112.26,
-                    contact_name: None,
-                    contact_phone: None,
-                    active: true,
-                    updated_at: at,
-                },
-            )?;
-            registry::insert_vehicle(
-                conn,
-                &VehicleValues {
-                    station_id: station.id,
-                    name: "献血车1号".into(),
-                    plate: None,
-                    beds: 2,
-                    donors_per_day: 40,
-                    shift_start: NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
-                    shift_end: NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
-                    kinds: kinds_to_text(&[DonationKind::WholeBlood]),
-                    active: true,
-                    updated_at: at,
-                },
-            )?;
+            let station = support::station(conn, "荆州竞速血站")?;
+            let site = support::site(conn, station.id, "便河社区", 30.31)?;
+            let shift = (
+                NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+                NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
+            );
+            support::vehicle(conn, station.id, "献血车1号", 2, 40, shift)?;
             let hash = accounts::hash_password(DISPATCHER_PASSWORD);
             accounts::add_user(conn, DISPATCHER, &hash, now)
                 .map_err(|e| DbError::WriteBatch(e.to_string()))?;
