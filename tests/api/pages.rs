@@ -302,20 +302,23 @@ fn csrf_field(html: &str) -> String {
     html[at..at + html[at..].find('"').unwrap()].to_string()
 }
 
-async fn pages_refuse_forged_forms_and_keep_tokens_out_of_referrers(app: &TestApp) {
+/// A client that does not follow redirects, the dispatcher's account, and the sign-in form
+/// at `path`: its cookie and its `csrf` field.
+async fn open_sign_in_form(app: &TestApp, path: &str) -> (reqwest::Client, String, String) {
     let _ = app.dispatcher_token().await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    // Signing in: the form's token must match its cookie.
-    let form = client
-        .get(app.url("/console/sign-in"))
-        .send()
-        .await
-        .unwrap();
+    let form = client.get(app.url(path)).send().await.unwrap();
     let sign_in_cookie = cookie(&form, "bm_sign_in");
     let token = csrf_field(&form.text().await.unwrap());
+    (client, sign_in_cookie, token)
+}
+
+async fn pages_refuse_forged_forms_and_keep_tokens_out_of_referrers(app: &TestApp) {
+    // Signing in: the form's token must match its cookie.
+    let (client, sign_in_cookie, token) = open_sign_in_form(app, "/console/sign-in").await;
     let credentials = [
         ("username", DISPATCHER),
         ("password", DISPATCHER_PASSWORD),
@@ -414,18 +417,7 @@ async fn pages_refuse_forged_forms_and_keep_tokens_out_of_referrers(app: &TestAp
 }
 
 async fn the_sign_in_page_slows_repeated_failures(app: &TestApp) {
-    let _ = app.dispatcher_token().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = client
-        .get(app.url("/console/sign-in?lang=en"))
-        .send()
-        .await
-        .unwrap();
-    let sign_in_cookie = cookie(&form, "bm_sign_in");
-    let token = csrf_field(&form.text().await.unwrap());
+    let (client, sign_in_cookie, token) = open_sign_in_form(app, "/console/sign-in?lang=en").await;
     let attempt = |password: &'static str| {
         client
             .post(app.url("/console/sign-in?lang=en"))
