@@ -541,7 +541,19 @@ pub(super) fn book_in_transaction(
                 .ok_or_else(|| BookingError::Internal("a new booking vanished".into()))?;
         }
     }
-    outbox::booked(conn, station, &booking, &token, from_waitlist, now)?;
+    let contacts = outbox::Contacts {
+        phone: donor.phone.clone(),
+        email: donor.email.clone(),
+    };
+    outbox::booked(
+        conn,
+        station,
+        &booking,
+        &contacts,
+        &token,
+        from_waitlist,
+        now,
+    )?;
     Ok(BookingDetails::build(
         station,
         &booking,

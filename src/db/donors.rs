@@ -33,7 +33,7 @@ pub struct DonorRow {
 
 /// What a booking tells us about its donor; the latest booking's answers are kept.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = donors, treat_none_as_null = true)]
+#[diesel(table_name = donors, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct DonorValues {
     pub phone: String,
     pub name: String,

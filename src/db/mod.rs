@@ -30,3 +30,9 @@ pub(crate) fn single<T>(mut rows: Vec<T>) -> Option<T> {
     debug_assert!(rows.len() <= 1, "a unique key selected several rows");
     rows.pop()
 }
+
+/// The first of rows loaded in order, for the same reason as `single`, where a few rows match
+/// (a day's plan versions, newest first).
+pub(crate) fn first_row<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}

@@ -40,8 +40,10 @@ pub struct NoticeRow {
     pub created_at: NaiveDateTime,
 }
 
+/// A notice to write. `None` is written as NULL (not DEFAULT), so that SQLite can take several
+/// in one statement.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = notices)]
+#[diesel(table_name = notices, treat_none_as_default_value = false)]
 pub struct NewNotice {
     pub dedupe_key: String,
     pub out_id: String,
@@ -56,19 +58,38 @@ pub struct NewNotice {
     pub created_at: NaiveDateTime,
 }
 
-/// Writes a notice unless one with its dedupe key exists; true when written.
-pub fn enqueue(conn: &mut DbConnection, notice: &NewNotice) -> QueryResult<bool> {
-    let written = match conn {
+/// Writes notices; one already written under the same dedupe key is kept as it is. Returns how
+/// many were new. Up to four go in one statement (an event on each channel, with its reminder).
+pub fn enqueue(conn: &mut DbConnection, rows: &[NewNotice]) -> QueryResult<usize> {
+    let mut written = 0;
+    for chunk in rows.chunks(4) {
+        let sized = "a chunk has its length";
+        written += match chunk.len() {
+            1 => enqueue_array::<1>(conn, chunk.try_into().expect(sized))?,
+            2 => enqueue_array::<2>(conn, chunk.try_into().expect(sized))?,
+            3 => enqueue_array::<3>(conn, chunk.try_into().expect(sized))?,
+            _ => enqueue_array::<4>(conn, chunk.try_into().expect(sized))?,
+        };
+    }
+    Ok(written)
+}
+
+/// An array (not a `Vec`): a statement for a fixed number of rows is prepared once per
+/// connection and reused.
+fn enqueue_array<const N: usize>(
+    conn: &mut DbConnection,
+    rows: &[NewNotice; N],
+) -> QueryResult<usize> {
+    match conn {
         DbConnection::Postgresql(pg) => diesel::insert_into(notices::table)
-            .values(notice)
+            .values(rows)
             .on_conflict_do_nothing()
-            .execute(pg)?,
+            .execute(pg),
         DbConnection::Sqlite(sqlite) => diesel::insert_into(notices::table)
-            .values(notice)
+            .values(rows)
             .on_conflict_do_nothing()
-            .execute(sqlite)?,
-    };
-    Ok(written > 0)
+            .execute(sqlite),
+    }
 }
 
 /// Claims up to `limit` due notices (and notices whose lease ran out: their worker died) for

@@ -121,8 +121,8 @@ pub fn latest(
         .filter(plans::service_date.eq(date))
         .order(plans::version.desc())
         .select(PlanRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::first_row)
 }
 
 /// One version of a station-day's plan.
@@ -167,8 +167,8 @@ pub fn latest_published(
         .filter(plans::status.eq(PUBLISHED))
         .order(plans::version.desc())
         .select(PlanRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
+        .map(super::first_row)
 }
 
 /// The newest version of each planned day of a station in a date range.

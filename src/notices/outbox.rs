@@ -61,8 +61,22 @@ fn contacts(
         .ok_or(diesel::result::Error::NotFound)
 }
 
-/// Writes `kind` for `booking` on every channel, due at `due`; `key` tells this event apart
-/// from others of its kind for the same booking.
+/// Where a booking's donor is reached: SMS always, email when they gave an address.
+pub struct Contacts {
+    pub phone: String,
+    pub email: Option<String>,
+}
+
+/// One notice to write, on every channel: `key` tells this event apart from others of its kind
+/// for the same booking.
+struct Event {
+    kind: NoticeKind,
+    key: String,
+    payload: Payload,
+    due: DateTime<Utc>,
+}
+
+/// Writes `kind` for `booking` on every channel, due at `due`.
 fn write(
     conn: &mut DbConnection,
     booking: &BookingRow,
@@ -73,39 +87,58 @@ fn write(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     let (phone, email) = contacts(conn, booking)?;
-    let text = serde_json::to_string(payload).expect("payloads serialise");
-    let mut channels = vec![(Channel::Sms, phone)];
-    if let Some(email) = email {
-        channels.insert(0, (Channel::Email, email));
-    }
-    for (channel, recipient) in channels {
-        let dedupe_key = format!(
-            "{}:{}:{key}:{}",
-            kind.as_str(),
-            booking.reference,
-            channel.as_str()
-        );
-        notices::enqueue(
-            conn,
-            &NewNotice {
-                out_id: out_id(&dedupe_key),
-                dedupe_key,
-                kind: kind.as_str().to_string(),
-                channel: channel.as_str().to_string(),
-                booking_id: Some(booking.id),
-                recipient,
-                language: booking.language.clone(),
-                payload: text.clone(),
-                status: PENDING.to_string(),
-                due_at: stored_instant(due),
-                created_at: stored_instant(now),
-            },
-        )?;
-    }
-    Ok(())
+    let event = Event {
+        kind,
+        key: key.to_string(),
+        payload: payload.clone(),
+        due,
+    };
+    write_all(conn, booking, &Contacts { phone, email }, &[event], now)
 }
 
-/// Raises the booking's invitation SEQUENCE (a change to the appointment) and returns it.
+/// Writes every event on every channel in one statement.
+fn write_all(
+    conn: &mut DbConnection,
+    booking: &BookingRow,
+    contacts: &Contacts,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let mut channels = vec![(Channel::Sms, &contacts.phone)];
+    if let Some(email) = &contacts.email {
+        channels.insert(0, (Channel::Email, email));
+    }
+    let rows: Vec<NewNotice> = events
+        .iter()
+        .flat_map(|event| {
+            let text = serde_json::to_string(&event.payload).expect("payloads serialise");
+            channels.iter().map(move |(channel, recipient)| {
+                let dedupe_key = format!(
+                    "{}:{}:{}:{}",
+                    event.kind.as_str(),
+                    booking.reference,
+                    event.key,
+                    channel.as_str()
+                );
+                NewNotice {
+                    out_id: out_id(&dedupe_key),
+                    dedupe_key,
+                    kind: event.kind.as_str().to_string(),
+                    channel: channel.as_str().to_string(),
+                    booking_id: Some(booking.id),
+                    recipient: recipient.to_string(),
+                    language: booking.language.clone(),
+                    payload: text.clone(),
+                    status: PENDING.to_string(),
+                    due_at: stored_instant(event.due),
+                    created_at: stored_instant(now),
+                }
+            })
+        })
+        .collect();
+    notices::enqueue(conn, &rows).map(|_| ())
+}
+
 fn next_sequence(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<i32> {
     diesel::update(bookings::table.find(booking.id))
         .set(bookings::invite_sequence.eq(bookings::invite_sequence + 1))
@@ -114,71 +147,68 @@ fn next_sequence(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<i
 }
 
 /// The reminder the day before, for the booking's current day and window; `sequence` (the
-/// invitation's, as of this change) tells it apart from the reminders of earlier slots.
-fn remind(
-    conn: &mut DbConnection,
+/// invitation's, as of this change) tells it apart from the reminders of earlier slots. None
+/// when that moment has passed.
+fn reminder(
     station: &Station,
     booking: &BookingRow,
     sequence: i32,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let Some(window) = station.booking.window(&booking.time_window) else {
-        return Ok(());
-    };
+) -> Option<Event> {
+    let window = station.booking.window(&booking.time_window)?;
     let starts = station
         .booking
         .window_interval(booking.service_date, window)
         .0
         .with_timezone(&Utc);
-    let Some(due) = station
+    let due = station
         .notices
-        .reminder_due(station.tz, booking.service_date, starts, now)
-    else {
-        return Ok(());
-    };
-    let key = format!(
-        "{}:{}:{}:{sequence}",
-        booking.service_date, booking.site_id, booking.time_window
-    );
-    let payload = Payload {
-        for_slot: Some((booking.service_date, booking.time_window.clone())),
-        ..Payload::default()
-    };
-    write(
-        conn,
-        booking,
-        NoticeKind::Reminder,
-        &key,
-        &payload,
+        .reminder_due(station.tz, booking.service_date, starts, now)?;
+    Some(Event {
+        kind: NoticeKind::Reminder,
+        key: format!(
+            "{}:{}:{}:{sequence}",
+            booking.service_date, booking.site_id, booking.time_window
+        ),
+        payload: Payload {
+            for_slot: Some((booking.service_date, booking.time_window.clone())),
+            ..Payload::default()
+        },
         due,
-        now,
-    )
+    })
 }
 
-/// A booking was made (by the donor, or offered from the waitlist): the confirmation with the
-/// manage link, and the reminder the day before.
+/// A booking was made (by the donor, or offered from the waitlist) for the donor at
+/// `contacts`: the confirmation with the manage link, and the reminder the day before.
 pub fn booked(
     conn: &mut DbConnection,
     station: &Station,
     booking: &BookingRow,
+    contacts: &Contacts,
     token: &str,
     from_waitlist: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let kind = if from_waitlist {
-        NoticeKind::WaitlistOffer
-    } else {
-        NoticeKind::BookingReceived
+    let confirmation = Event {
+        kind: if from_waitlist {
+            NoticeKind::WaitlistOffer
+        } else {
+            NoticeKind::BookingReceived
+        },
+        key: String::new(),
+        payload: Payload {
+            token: Some(token.to_string()),
+            new_window: booking.arrival_from.zip(booking.arrival_to),
+            sequence: booking.invite_sequence,
+            ..Payload::default()
+        },
+        due: now,
     };
-    let payload = Payload {
-        token: Some(token.to_string()),
-        new_window: booking.arrival_from.zip(booking.arrival_to),
-        sequence: booking.invite_sequence,
-        ..Payload::default()
-    };
-    write(conn, booking, kind, "", &payload, now, now)?;
     // A new booking has no reminder yet to replace.
-    remind(conn, station, booking, booking.invite_sequence, now)
+    let events: Vec<Event> = std::iter::once(confirmation)
+        .chain(reminder(station, booking, booking.invite_sequence, now))
+        .collect();
+    write_all(conn, booking, contacts, &events, now)
 }
 
 /// A booking moved: the new details, a new reminder.
@@ -190,21 +220,21 @@ pub fn rescheduled(
 ) -> QueryResult<()> {
     notices::skip_pending(conn, booking.id, NoticeKind::Reminder.as_str(), "moved")?;
     let sequence = next_sequence(conn, booking)?;
-    let payload = Payload {
-        new_window: booking.arrival_from.zip(booking.arrival_to),
-        sequence,
-        ..Payload::default()
+    let moved = Event {
+        kind: NoticeKind::Rescheduled,
+        key: sequence.to_string(),
+        payload: Payload {
+            new_window: booking.arrival_from.zip(booking.arrival_to),
+            sequence,
+            ..Payload::default()
+        },
+        due: now,
     };
-    write(
-        conn,
-        booking,
-        NoticeKind::Rescheduled,
-        &sequence.to_string(),
-        &payload,
-        now,
-        now,
-    )?;
-    remind(conn, station, booking, sequence, now)
+    let events: Vec<Event> = std::iter::once(moved)
+        .chain(reminder(station, booking, sequence, now))
+        .collect();
+    let (phone, email) = contacts(conn, booking)?;
+    write_all(conn, booking, &Contacts { phone, email }, &events, now)
 }
 
 /// A booking was cancelled, by the donor or by the station with a reason.
