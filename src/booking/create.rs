@@ -1,5 +1,8 @@
 //! Creating a booking: every rule checked, the seat taken in one serialised transaction.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use diesel::result::DatabaseErrorKind;
 use rand::Rng;
@@ -150,8 +153,42 @@ pub(super) struct SiteContext {
     pub fleet: Vec<FleetVehicle>,
 }
 
-/// Loads a site's context; an unknown or inactive site is a 404 naming `field`.
+/// Site contexts by registry version and site, shared by every connection of the process.
+type ContextCache = HashMap<(i64, i64), Arc<SiteContext>>;
+static CONTEXTS: LazyLock<Mutex<ContextCache>> = LazyLock::new(Mutex::default);
+
+/// Most contexts kept: a station has a few thousand sites.
+const MOST_CONTEXTS: usize = 8192;
+
+/// A site's context; an unknown or inactive site is a 404 naming `field`. Read once per
+/// registry version (which every change to stations, sites and vehicles replaces): a booking
+/// then reads one number instead of the site, its station's rules and its fleet. The version is
+/// read first, so what is kept under it is at least that new.
 pub(super) fn site_context(
+    conn: &mut DbConnection,
+    site_id: i64,
+    field: &'static str,
+) -> Result<Arc<SiteContext>, BookingError> {
+    let version = registry::version(conn)?;
+    let cached = |version| {
+        let contexts = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner);
+        contexts.get(&(version, site_id)).cloned()
+    };
+    if let Some(context) = version.and_then(cached) {
+        return Ok(context);
+    }
+    let context = Arc::new(read_site_context(conn, site_id, field)?);
+    if let Some(version) = version {
+        let mut contexts = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner);
+        if contexts.len() >= MOST_CONTEXTS {
+            contexts.clear();
+        }
+        contexts.insert((version, site_id), context.clone());
+    }
+    Ok(context)
+}
+
+fn read_site_context(
     conn: &mut DbConnection,
     site_id: i64,
     field: &'static str,

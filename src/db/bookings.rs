@@ -73,7 +73,7 @@ pub struct BookingRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = bookings)]
+#[diesel(table_name = bookings, treat_none_as_default_value = false)]
 pub struct NewBooking {
     pub reference: String,
     pub manage_token_hash: String,

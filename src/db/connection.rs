@@ -488,6 +488,40 @@ mod tests {
     }
 
     #[test]
+    fn every_change_to_the_registry_gives_it_a_new_version() {
+        use crate::db::registry;
+        let (db, _file) = temp_sqlite();
+        let versions: Vec<Option<i64>> = db
+            .write_blocking(|conn| {
+                let mut seen = vec![registry::version(conn)?];
+                let now = chrono::Utc::now().naive_utc();
+                let depot = crate::routing::GeoPoint {
+                    lon: 112.2,
+                    lat: 30.3,
+                };
+                let values = crate::station::new_station_values(
+                    "荆州",
+                    "Asia/Shanghai",
+                    "站",
+                    "荆州市",
+                    depot,
+                    now,
+                );
+                registry::insert_station(conn, &values)?;
+                seen.push(registry::version(conn)?);
+                diesel::sql_query("UPDATE stations SET name = 'x'").execute(conn)?;
+                seen.push(registry::version(conn)?);
+                diesel::sql_query("DELETE FROM stations").execute(conn)?;
+                seen.push(registry::version(conn)?);
+                Ok::<_, DbError>(seen)
+            })
+            .unwrap();
+        assert!(versions.iter().all(Option::is_some), "{versions:?}");
+        let distinct: std::collections::HashSet<_> = versions.iter().collect();
+        assert_eq!(distinct.len(), versions.len(), "{versions:?}");
+    }
+
+    #[test]
     fn a_failed_write_transaction_leaves_nothing_behind() {
         let (db, _file) = temp_sqlite();
         let result: Result<(), DbError> = db.write_blocking(|conn| {

@@ -7,7 +7,7 @@ use super::DbConnection;
 use super::schema::idempotency_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = idempotency_keys)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
 pub struct SavedResponse {
     pub idempotency_key: String,
     pub request_hash: String,

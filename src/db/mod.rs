@@ -1,5 +1,9 @@
 //! Storage: one diesel schema served by SQLite (embedded default) or PostgreSQL, picked from the
 //! database URL. Queries live next to the rows they read and write, one file per table group.
+//!
+//! Rows to insert write `None` as NULL (`treat_none_as_default_value = false`): with `DEFAULT`
+//! in its text an insert is built anew and prepared again at every call, which cost a booking a
+//! third of its time on the SQLite writer and a round trip more on PostgreSQL.
 
 pub mod connection;
 pub mod schema;

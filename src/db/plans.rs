@@ -36,7 +36,7 @@ impl PlanRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = plans)]
+#[diesel(table_name = plans, treat_none_as_default_value = false)]
 pub struct NewPlan {
     pub station_id: i64,
     pub service_date: NaiveDate,
@@ -50,7 +50,7 @@ pub struct NewPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = plan_routes)]
+#[diesel(table_name = plan_routes, treat_none_as_default_value = false)]
 pub struct RouteRow {
     pub plan_id: i64,
     pub vehicle_id: i64,
@@ -61,7 +61,7 @@ pub struct RouteRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = plan_stops)]
+#[diesel(table_name = plan_stops, treat_none_as_default_value = false)]
 pub struct StopRow {
     pub plan_id: i64,
     pub stop_id: i32,
@@ -82,7 +82,7 @@ pub struct StopRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = plan_bookings)]
+#[diesel(table_name = plan_bookings, treat_none_as_default_value = false)]
 pub struct PlanBookingRow {
     pub plan_id: i64,
     pub booking_id: i64,

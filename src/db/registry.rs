@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{sites, stations, vehicles};
+use super::schema::{registry_version, sites, stations, vehicles};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = stations)]
@@ -262,6 +262,14 @@ pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SiteRow
 }
 
 /// A site with the station it belongs to, in one round trip.
+/// The number that changes with every change to stations, sites or vehicles.
+pub fn version(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    registry_version::table
+        .select(registry_version::version)
+        .load(conn)
+        .map(super::single)
+}
+
 pub fn find_site_with_station(
     conn: &mut DbConnection,
     id: i64,

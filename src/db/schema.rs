@@ -298,6 +298,13 @@ diesel::joinable!(vehicles -> stations (station_id));
 diesel::joinable!(bookings -> donors (donor_id));
 diesel::joinable!(bookings -> sites (site_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::table! {
+    registry_version (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(plan_routes -> plans (plan_id));
 diesel::joinable!(plan_stops -> plans (plan_id));
 diesel::joinable!(plan_stops -> sites (site_id));

@@ -1,0 +1,10 @@
+DROP TRIGGER stations_insert_version;
+DROP TRIGGER stations_update_version;
+DROP TRIGGER stations_delete_version;
+DROP TRIGGER sites_insert_version;
+DROP TRIGGER sites_update_version;
+DROP TRIGGER sites_delete_version;
+DROP TRIGGER vehicles_insert_version;
+DROP TRIGGER vehicles_update_version;
+DROP TRIGGER vehicles_delete_version;
+DROP TABLE registry_version;
