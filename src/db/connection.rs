@@ -136,12 +136,11 @@ pub fn establish(url: &str) -> Result<DbConnection, DbError> {
             // busy_timeout first: several pooled connections opening a new file at once
             // otherwise fail with "database is locked" while WAL is being switched on.
             // Savepoint journals in memory: the writer takes one per booking, and a journal
-            // file costs a write per changed page. A 64 MB page cache keeps a busy day's
-            // indexes in memory.
+            // file costs a write per changed page.
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; \
-                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+                 PRAGMA temp_store = MEMORY;",
                 sqlite_synchronous()
             ))
             .map_err(|e| connect_error(e.to_string()))?;
@@ -342,7 +341,9 @@ impl Db {
 /// SQLite's writer connection: it never checkpoints on commit, `checkpoint_in_background` does.
 pub(super) fn open_writer(url: &str) -> Result<DbConnection, DbError> {
     let mut conn = establish(url)?;
-    conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+    // A 64 MB page cache (the default is 2 MB) keeps the pages every booking touches, its
+    // indexes' upper levels and a busy day's rows, in memory.
+    conn.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;")
         .map_err(|e| DbError::Connect {
             url: redact_url(url),
             reason: e.to_string(),

@@ -139,6 +139,7 @@ fn write_all(
     notices::enqueue(conn, &rows).map(|_| ())
 }
 
+/// Raises the booking's invitation SEQUENCE (a change to the appointment) and returns it.
 fn next_sequence(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<i32> {
     diesel::update(bookings::table.find(booking.id))
         .set(bookings::invite_sequence.eq(bookings::invite_sequence + 1))
