@@ -47,24 +47,22 @@ impl Payload {
     }
 }
 
-/// The addresses a booking's donor is reached at (loaded, not `.first()`: a bound `LIMIT`
-/// makes SQLite prepare the statement again at every call).
-fn contacts(
-    conn: &mut DbConnection,
-    booking: &BookingRow,
-) -> QueryResult<(String, Option<String>)> {
-    donors::table
-        .find(booking.donor_id)
-        .select((donors::phone, donors::email))
-        .load(conn)?
-        .pop()
-        .ok_or(diesel::result::Error::NotFound)
-}
-
 /// Where a booking's donor is reached: SMS always, email when they gave an address.
 pub struct Contacts {
     pub phone: String,
     pub email: Option<String>,
+}
+
+/// The addresses a booking's donor is reached at (loaded, not `.first()`: a bound `LIMIT`
+/// makes SQLite prepare the statement again at every call).
+fn contacts(conn: &mut DbConnection, booking: &BookingRow) -> QueryResult<Contacts> {
+    let (phone, email) = donors::table
+        .find(booking.donor_id)
+        .select((donors::phone, donors::email))
+        .load(conn)?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)?;
+    Ok(Contacts { phone, email })
 }
 
 /// One notice to write, on every channel: `key` tells this event apart from others of its kind
@@ -86,14 +84,14 @@ fn write(
     due: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let (phone, email) = contacts(conn, booking)?;
+    let contacts = contacts(conn, booking)?;
     let event = Event {
         kind,
         key: key.to_string(),
         payload: payload.clone(),
         due,
     };
-    write_all(conn, booking, &Contacts { phone, email }, &[event], now)
+    write_all(conn, booking, &contacts, &[event], now)
 }
 
 /// Writes every event on every channel in one statement.
@@ -234,8 +232,8 @@ pub fn rescheduled(
     let events: Vec<Event> = std::iter::once(moved)
         .chain(reminder(station, booking, sequence, now))
         .collect();
-    let (phone, email) = contacts(conn, booking)?;
-    write_all(conn, booking, &Contacts { phone, email }, &events, now)
+    let contacts = contacts(conn, booking)?;
+    write_all(conn, booking, &contacts, &events, now)
 }
 
 /// A booking was cancelled, by the donor or by the station with a reason.
