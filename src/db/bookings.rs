@@ -91,10 +91,10 @@ pub struct NewBooking {
 }
 
 pub fn insert(conn: &mut DbConnection, booking: &NewBooking) -> QueryResult<BookingRow> {
-    diesel::insert_into(bookings::table)
+    super::on_backend!(conn, |c| diesel::insert_into(bookings::table)
         .values(booking)
         .returning(bookings::all_columns)
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>> {
@@ -177,11 +177,11 @@ pub fn find_by_reference(
     conn: &mut DbConnection,
     reference: &str,
 ) -> QueryResult<Option<BookingRow>> {
-    bookings::table
+    super::on_backend!(conn, |c| bookings::table
         .filter(bookings::reference.eq(reference))
         .select(BookingRow::as_select())
-        .load(conn)
-        .map(super::single)
+        .load(c))
+    .map(super::single)
 }
 
 /// Confirmed bookings of a station per day, window, site and kind, over a date range: the stops
@@ -192,24 +192,25 @@ pub fn booked_by_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<HashMap<NaiveDate, BookedDay>> {
-    let rows: Vec<(NaiveDate, String, i64, String, i64)> = bookings::table
-        .filter(bookings::station_id.eq(station_id))
-        .filter(bookings::service_date.between(from, to))
-        .filter(is_confirmed())
-        .group_by((
-            bookings::service_date,
-            bookings::time_window,
-            bookings::site_id,
-            bookings::kind,
-        ))
-        .select((
-            bookings::service_date,
-            bookings::time_window,
-            bookings::site_id,
-            bookings::kind,
-            count_star(),
-        ))
-        .load(conn)?;
+    let rows: Vec<(NaiveDate, String, i64, String, i64)> =
+        super::on_backend!(conn, |c| bookings::table
+            .filter(bookings::station_id.eq(station_id))
+            .filter(bookings::service_date.between(from, to))
+            .filter(is_confirmed())
+            .group_by((
+                bookings::service_date,
+                bookings::time_window,
+                bookings::site_id,
+                bookings::kind,
+            ))
+            .select((
+                bookings::service_date,
+                bookings::time_window,
+                bookings::site_id,
+                bookings::kind,
+                count_star(),
+            ))
+            .load(c))?;
     let mut days: HashMap<NaiveDate, BookedDay> = HashMap::new();
     for (date, window, site, kind, count) in rows {
         let Some(kind) = DonationKind::parse(&kind) else {

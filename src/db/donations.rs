@@ -29,20 +29,20 @@ pub struct DeclaredRow {
 
 /// The donations the station recorded for a donor, oldest first.
 pub fn recorded(conn: &mut DbConnection, donor_id: i64) -> QueryResult<Vec<RecordedRow>> {
-    donations::table
+    super::on_backend!(conn, |c| donations::table
         .filter(donations::donor_id.eq(donor_id))
         .order((donations::donated_on, donations::id))
         .select(RecordedRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// The donations a donor declared, one per kind.
 pub fn declared(conn: &mut DbConnection, donor_id: i64) -> QueryResult<Vec<DeclaredRow>> {
-    declared_donations::table
+    super::on_backend!(conn, |c| declared_donations::table
         .filter(declared_donations::donor_id.eq(donor_id))
         .order(declared_donations::kind)
         .select(DeclaredRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// A declared donation to keep.

@@ -53,11 +53,11 @@ pub struct DonorValues {
 }
 
 pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Option<DonorRow>> {
-    donors::table
+    super::on_backend!(conn, |c| donors::table
         .filter(donors::phone.eq(phone))
         .select(DonorRow::as_select())
-        .load(conn)
-        .map(super::single)
+        .load(c))
+    .map(super::single)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<DonorRow> {
@@ -75,13 +75,13 @@ pub fn save(
     values: &DonorValues,
 ) -> QueryResult<DonorRow> {
     match existing {
-        Some(id) => diesel::update(donors::table.find(id))
+        Some(id) => super::on_backend!(conn, |c| diesel::update(donors::table.find(id))
             .set(values)
             .returning(donors::all_columns)
-            .get_result(conn),
-        None => diesel::insert_into(donors::table)
+            .get_result(c)),
+        None => super::on_backend!(conn, |c| diesel::insert_into(donors::table)
             .values((values, donors::created_at.eq(values.updated_at)))
             .returning(donors::all_columns)
-            .get_result(conn),
+            .get_result(c)),
     }
 }

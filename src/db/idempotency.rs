@@ -17,21 +17,23 @@ pub struct SavedResponse {
 }
 
 pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SavedResponse>> {
-    idempotency_keys::table
+    super::on_backend!(conn, |c| idempotency_keys::table
         .find(key)
         .select(SavedResponse::as_select())
-        .load(conn)
-        .map(super::single)
+        .load(c))
+    .map(super::single)
 }
 
 pub fn save(conn: &mut DbConnection, saved: &SavedResponse) -> QueryResult<usize> {
-    diesel::insert_into(idempotency_keys::table)
+    super::on_backend!(conn, |c| diesel::insert_into(idempotency_keys::table)
         .values(saved)
-        .execute(conn)
+        .execute(c))
 }
 
 /// Forgets saved responses older than `before`: a client retries within hours, not days.
 pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
-        .execute(conn)
+    super::on_backend!(conn, |c| diesel::delete(
+        idempotency_keys::table.filter(idempotency_keys::created_at.lt(before))
+    )
+    .execute(c))
 }

@@ -8,6 +8,21 @@
 pub mod connection;
 pub mod schema;
 
+/// Runs a query on the backend's own connection (`$c` is a `PgConnection` or a
+/// `SqliteConnection`), for the statements a booking runs. Through the multi-connection a
+/// statement's SQL text is built anew at every execution, even when it is prepared already, and
+/// every value read is converted twice; on the backend's own connection a prepared statement is
+/// found by its type and only its parameters are bound.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $query:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $query,
+            $crate::db::DbConnection::Sqlite($c) => $query,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 pub mod bookings;
 pub mod donations;
 pub mod donors;

@@ -116,13 +116,13 @@ pub fn latest(
     station_id: i64,
     date: NaiveDate,
 ) -> QueryResult<Option<PlanRow>> {
-    plans::table
+    super::on_backend!(conn, |c| plans::table
         .filter(plans::station_id.eq(station_id))
         .filter(plans::service_date.eq(date))
         .order(plans::version.desc())
         .select(PlanRow::as_select())
-        .load(conn)
-        .map(super::first_row)
+        .load(c))
+    .map(super::first_row)
 }
 
 /// One version of a station-day's plan.

@@ -264,10 +264,10 @@ pub fn find_site(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SiteRow
 /// A site with the station it belongs to, in one round trip.
 /// The number that changes with every change to stations, sites or vehicles.
 pub fn version(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
-    registry_version::table
+    super::on_backend!(conn, |c| registry_version::table
         .select(registry_version::version)
-        .load(conn)
-        .map(super::single)
+        .load(c))
+    .map(super::single)
 }
 
 pub fn find_site_with_station(
