@@ -1,7 +1,6 @@
 //! Bookings: one donor, one site, one date and window.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use std::collections::HashMap;
@@ -12,39 +11,6 @@ use crate::domain::donation::{DonationKind, KindCounts};
 
 pub const CONFIRMED: &str = "confirmed";
 pub const CANCELLED: &str = "cancelled";
-
-/// `status = 'confirmed'` as a literal, not a bound parameter: SQLite matches a bound value
-/// against the partial indexes (`bookings_one_active_per_donor`, `bookings_day_counts`) and
-/// then compiles the statement anew at every execution. Unlike `dsl::sql`, this expression has
-/// a static query id, so the statement is prepared once and cached.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-struct IsConfirmed;
-
-impl diesel::expression::Expression for IsConfirmed {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<QS> diesel::expression::AppearsOnTable<QS> for IsConfirmed {}
-
-impl<QS> diesel::expression::SelectableExpression<QS> for IsConfirmed {}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for IsConfirmed {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for IsConfirmed {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.push_sql("bookings.status = 'confirmed'");
-        Ok(())
-    }
-}
-
-fn is_confirmed() -> IsConfirmed {
-    IsConfirmed
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = bookings)]
@@ -185,30 +151,26 @@ pub fn find_by_reference(
 }
 
 /// Confirmed bookings of a station per day, window, site and kind, over a date range: the stops
-/// already booked.
+/// already booked. Read from the counts the triggers keep, a few rows per day whatever the
+/// number of bookings.
 pub fn booked_by_day(
     conn: &mut DbConnection,
     station_id: i64,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<HashMap<NaiveDate, BookedDay>> {
-    let rows: Vec<(NaiveDate, String, i64, String, i64)> =
-        super::on_backend!(conn, |c| bookings::table
-            .filter(bookings::station_id.eq(station_id))
-            .filter(bookings::service_date.between(from, to))
-            .filter(is_confirmed())
-            .group_by((
-                bookings::service_date,
-                bookings::time_window,
-                bookings::site_id,
-                bookings::kind,
-            ))
+    use super::schema::booking_counts as counts;
+    let rows: Vec<(NaiveDate, String, i64, String, i32)> =
+        super::on_backend!(conn, |c| counts::table
+            .filter(counts::station_id.eq(station_id))
+            .filter(counts::service_date.between(from, to))
+            .filter(counts::confirmed.gt(0))
             .select((
-                bookings::service_date,
-                bookings::time_window,
-                bookings::site_id,
-                bookings::kind,
-                count_star(),
+                counts::service_date,
+                counts::time_window,
+                counts::site_id,
+                counts::kind,
+                counts::confirmed,
             ))
             .load(c))?;
     let mut days: HashMap<NaiveDate, BookedDay> = HashMap::new();

@@ -299,6 +299,19 @@ diesel::joinable!(bookings -> donors (donor_id));
 diesel::joinable!(bookings -> sites (site_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::table! {
+    /// Confirmed bookings per station, day, window, site and kind, kept by triggers on
+    /// `bookings`.
+    booking_counts (station_id, service_date, time_window, site_id, kind) {
+        station_id -> BigInt,
+        service_date -> Date,
+        time_window -> Text,
+        site_id -> BigInt,
+        kind -> Text,
+        confirmed -> Integer,
+    }
+}
+
+diesel::table! {
     registry_version (id) {
         id -> BigInt,
         version -> BigInt,

@@ -190,4 +190,112 @@ async fn concurrent_reschedules_respect_capacity(app: &TestApp) {
         })
         .await;
     assert_eq!(on_target, 5);
+    assert_counts_match_bookings(app).await;
+}
+
+both!(counts_follow_bookings_through_every_change);
+
+/// Creates, cancels, moves across days, windows and sites, and a change made directly in SQL,
+/// all at once: the counts the seat rule reads are the bookings' own counts afterwards.
+async fn counts_follow_bookings_through_every_change(app: &TestApp) {
+    let mut bookings = Vec::new();
+    for i in 0..24u64 {
+        let site = if i % 3 == 0 {
+            app.other_site_id
+        } else {
+            app.site_id
+        };
+        let window = if i % 2 == 0 { "morning" } else { "afternoon" };
+        let created = app
+            .book_ok(&minimal_body(site, day(3 + i % 3), window, &unique_phone()))
+            .await;
+        bookings.push((
+            created["reference"].as_str().unwrap().to_string(),
+            created["manage_token"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert_counts_match_bookings(app).await;
+    let changes = bookings
+        .iter()
+        .enumerate()
+        .map(|(i, (reference, token))| async move {
+            let (status, body) = match i % 4 {
+                0 => read(app.cancel_booking(reference, token).await).await,
+                1 => {
+                    let to = serde_json::json!({"date": day(6).to_string()});
+                    read(app.patch_booking(reference, token, &to).await).await
+                }
+                2 => {
+                    let to =
+                        serde_json::json!({"window": "afternoon", "site_id": app.other_site_id});
+                    read(app.patch_booking(reference, token, &to).await).await
+                }
+                _ => {
+                    let body = minimal_body(app.site_id, day(7), "morning", &unique_phone());
+                    read(app.book(&body).await).await
+                }
+            };
+            assert!(status < 500, "{status} {body}");
+        });
+    join_all(changes).await;
+    let (reference, _) = bookings[3].clone();
+    app.with_db(move |conn| {
+        use bloodmobile::db::schema::bookings;
+        use diesel::prelude::*;
+        diesel::update(bookings::table.filter(bookings::reference.eq(reference)))
+            .set(bookings::status.eq("cancelled"))
+            .execute(conn)
+    })
+    .await;
+    assert_counts_match_bookings(app).await;
+}
+
+/// The counts kept by triggers are the confirmed bookings counted per slot and kind.
+async fn assert_counts_match_bookings(app: &TestApp) {
+    type Slot = (chrono::NaiveDate, String, i64, String);
+    let (kept, counted) = app
+        .with_db(|conn| {
+            use bloodmobile::db::schema::{booking_counts, bookings};
+            use diesel::dsl::count_star;
+            use diesel::prelude::*;
+            let kept: Vec<(Slot, i32)> = booking_counts::table
+                .filter(booking_counts::confirmed.ne(0))
+                .select((
+                    (
+                        booking_counts::service_date,
+                        booking_counts::time_window,
+                        booking_counts::site_id,
+                        booking_counts::kind,
+                    ),
+                    booking_counts::confirmed,
+                ))
+                .load(conn)?;
+            let counted: Vec<(Slot, i64)> = bookings::table
+                .filter(bookings::status.eq("confirmed"))
+                .group_by((
+                    bookings::service_date,
+                    bookings::time_window,
+                    bookings::site_id,
+                    bookings::kind,
+                ))
+                .select((
+                    (
+                        bookings::service_date,
+                        bookings::time_window,
+                        bookings::site_id,
+                        bookings::kind,
+                    ),
+                    count_star(),
+                ))
+                .load(conn)?;
+            diesel::QueryResult::Ok((kept, counted))
+        })
+        .await;
+    let kept: std::collections::BTreeMap<Slot, i64> = kept
+        .into_iter()
+        .map(|(slot, n)| (slot, i64::from(n)))
+        .collect();
+    let counted: std::collections::BTreeMap<Slot, i64> = counted.into_iter().collect();
+    assert!(!counted.is_empty());
+    assert_eq!(kept, counted);
 }
