@@ -226,7 +226,7 @@ impl Db {
         let backend = Backend::from_url(url);
         let writer = match backend {
             Backend::Sqlite => {
-                let writer = Arc::new(SqliteWriter::new(url, open_writer(url)?));
+                let writer = Arc::new(SqliteWriter::start(url, open_writer(url)?)?);
                 checkpoint_in_background(url, Arc::downgrade(&writer));
                 Some(writer)
             }
@@ -307,14 +307,17 @@ impl Db {
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
     }
 
-    /// Runs blocking work that writes: on SQLite's writer connection, else on a pooled one.
-    /// Use `write_transaction` inside for the transaction itself.
+    /// Runs blocking work that writes: on SQLite's writer thread, else on a pooled connection
+    /// on the blocking thread pool. Use `write_transaction` inside for the transaction itself.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
+        if let Some(writer) = &self.writer {
+            return writer.run(work).await;
+        }
         let db = self.clone();
         actix_web::rt::task::spawn_blocking(move || db.write_blocking(work))
             .await
@@ -329,7 +332,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
         match &self.writer {
-            Some(writer) => writer.run(work),
+            Some(writer) => writer.run_blocking(work),
             None => {
                 let mut conn = self.pool.get().map_err(DbError::from)?;
                 work(&mut conn)
