@@ -115,10 +115,21 @@ fn main() {
     // Distinct phones per run, so runs against the same PostgreSQL database do not collide.
     let run = (Utc::now().timestamp() % 900) as u64;
     let endpoint = format!("http://{address}/api/v1/bookings");
+    let batches = || {
+        let h = &bloodmobile::metrics::metrics().writer_batch;
+        (h.get_sample_count(), h.get_sample_sum())
+    };
+    let before = batches();
     let measured = match options.generator.as_str() {
         "reqwest" => with_reqwest(&options, &endpoint, site_id, &days, run),
         "wrk" => with_wrk(&options, &endpoint, site_id, &days, run),
         other => panic!("unknown generator {other}: reqwest or wrk"),
+    };
+    // SQLite's group commit: how many writes one commit served, on average, under load.
+    let after = batches();
+    let batch = match after.0 - before.0 {
+        0 => "-".to_string(),
+        commits => format!("{:.1}", (after.1 - before.1) / commits as f64),
     };
     let throughput = measured.created as f64 / measured.elapsed.as_secs_f64();
     // The same booking transaction without HTTP, as many at once, in the same run: the
@@ -126,11 +137,11 @@ fn main() {
     let direct = without_http(&db, &options, site_id, &days, run + 1000);
     let direct_rate = direct.created as f64 / direct.elapsed.as_secs_f64();
     println!(
-        "| backend | generator | requests | connections | workers | pool | created | other | bookings/s | p50 ms | p99 ms | without HTTP /s | p99 ms | HTTP ÷ without |"
+        "| backend | generator | requests | connections | workers | pool | created | other | bookings/s | p50 ms | p99 ms | without HTTP /s | p99 ms | HTTP ÷ without | writes per commit |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {backend} | {} | {} | {} | {} | {} | {} | {} | {throughput:.0} | {:.1} | {:.1} | {direct_rate:.0} | {:.1} | {:.2} |",
+        "| {backend} | {} | {} | {} | {} | {} | {} | {} | {throughput:.0} | {:.1} | {:.1} | {direct_rate:.0} | {:.1} | {:.2} | {batch} |",
         options.generator,
         measured.created + measured.other,
         options.connections,
