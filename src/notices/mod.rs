@@ -108,9 +108,40 @@ impl Channel {
     }
 }
 
-/// The id the receiving side sees on every attempt of a notice: a hash of its dedupe key.
-pub fn out_id(dedupe_key: &str) -> String {
+/// The id the receiving side sees on every attempt of a notice (it is stored with the notice):
+/// the second it was written, then a hash of its dedupe key, 32 hex digits. Ids written later
+/// sort later, so the index on them grows at its end instead of on a random page per notice.
+pub fn out_id(dedupe_key: &str, written: chrono::DateTime<chrono::Utc>) -> String {
     use sha2::{Digest, Sha256};
+    use std::fmt::Write;
     let digest = Sha256::digest(dedupe_key.as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    let seconds = u32::try_from(written.timestamp()).unwrap_or(u32::MAX);
+    let mut id = format!("{seconds:08x}");
+    for byte in &digest[..12] {
+        let _ = write!(id, "{byte:02x}");
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn out_ids_are_32_hex_digits_that_sort_by_when_they_were_written() {
+        let first = Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap();
+        let later = first + chrono::TimeDelta::seconds(1);
+        let a = out_id("0000000001:booking_received:K7Q9-XMT4::sms", first);
+        let b = out_id("0000000001:booking_received:K7Q9-XMT4::email", first);
+        let c = out_id("0000000000:booking_received:AAAA-AAAA::sms", later);
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|ch| ch.is_ascii_hexdigit()));
+        assert_ne!(a, b, "each key its own id");
+        assert!(a < c && b < c, "written later, sorted later");
+        assert_eq!(
+            a,
+            out_id("0000000001:booking_received:K7Q9-XMT4::sms", first)
+        );
+    }
 }

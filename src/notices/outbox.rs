@@ -111,15 +111,18 @@ fn write_all(
         .flat_map(|event| {
             let text = serde_json::to_string(&event.payload).expect("payloads serialise");
             channels.iter().map(move |(channel, recipient)| {
+                // The booking's id first: a booking's notices are written together, and keys
+                // of newer bookings sort later, so the unique index grows at its end.
                 let dedupe_key = format!(
-                    "{}:{}:{}:{}",
+                    "{:010}:{}:{}:{}:{}",
+                    booking.id,
                     event.kind.as_str(),
                     booking.reference,
                     event.key,
                     channel.as_str()
                 );
                 NewNotice {
-                    out_id: out_id(&dedupe_key),
+                    out_id: out_id(&dedupe_key, now),
                     dedupe_key,
                     kind: event.kind.as_str().to_string(),
                     channel: channel.as_str().to_string(),

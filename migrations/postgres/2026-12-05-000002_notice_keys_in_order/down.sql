@@ -1,0 +1,2 @@
+UPDATE notices SET dedupe_key = substr(dedupe_key, strpos(dedupe_key, ':') + 1)
+WHERE booking_id IS NOT NULL;
