@@ -14,8 +14,8 @@ use crate::db::donations::{self, NewDeclared};
 use crate::db::donors::{self, DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
-use crate::db::{DbConnection, DbError, lock, lock_key, plans, stored_instant, write_transaction};
-use crate::dispatch::day::lock_day;
+use crate::db::{DbConnection, DbError, lock_key, plans, stored_instant, write_transaction_locked};
+use crate::dispatch::day::{day_key, lock_day};
 use crate::dispatch::placement::{self, Seat};
 use crate::domain::FieldError;
 use crate::domain::capacity::{FleetVehicle, kind_offered};
@@ -160,6 +160,11 @@ static CONTEXTS: LazyLock<Mutex<ContextCache>> = LazyLock::new(Mutex::default);
 /// Most contexts kept: a station has a few thousand sites.
 const MOST_CONTEXTS: usize = 8192;
 
+/// The station of each site whose context was read, by site: which day to lock before reading
+/// anything. A site can move to another station, so a booking checks under the lock that it
+/// locked its site's station's day (see `book_in_transaction`).
+static SITE_STATIONS: LazyLock<Mutex<HashMap<i64, i64>>> = LazyLock::new(Mutex::default);
+
 /// A site's context; an unknown or inactive site is a 404 naming `field`. Read once per
 /// registry version (which every change to stations, sites and vehicles replaces): a booking
 /// then reads one number instead of the site, its station's rules and its fleet. The version is
@@ -178,6 +183,10 @@ pub(super) fn site_context(
         return Ok(context);
     }
     let context = Arc::new(read_site_context(conn, site_id, field)?);
+    SITE_STATIONS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(site_id, context.station.id);
     if let Some(version) = version {
         let mut contexts = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner);
         if contexts.len() >= MOST_CONTEXTS {
@@ -490,11 +499,13 @@ pub(super) fn check_declared_dates(
         .map_or(Ok(()), Err)
 }
 
+/// `day_locked`: the station whose day of the request the transaction locked already, if any.
 pub(super) fn book_in_transaction(
     conn: &mut DbConnection,
     request: &BookingRequest,
     now: DateTime<Utc>,
     from_waitlist: bool,
+    day_locked: Option<i64>,
 ) -> Result<BookingDetails, BookingError> {
     // One confirmed booking per phone is kept by the unique indexes on the donor's phone and
     // on a donor's confirmed booking, also for two requests at once: the insert that would
@@ -516,7 +527,9 @@ pub(super) fn book_in_transaction(
         request.language,
         today,
     )?;
-    lock_day(conn, station.id, request.date)?;
+    if day_locked != Some(station.id) {
+        lock_day(conn, station.id, request.date)?;
+    }
     let full = || BookingError::Full {
         site_id: site.id,
         date: request.date,
@@ -600,23 +613,55 @@ pub(super) fn book_in_transaction(
     ))
 }
 
+/// Whether this process should delete expired saved responses now: once a minute, not at
+/// every booking (a statement each).
+fn purge_due(now: DateTime<Utc>) -> bool {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(i64::MIN);
+    let minute = now.timestamp() / 60;
+    LAST.swap(minute, Ordering::Relaxed) != minute
+}
+
+/// The station of a site, as last read in this process (read now if never).
+fn station_of(conn: &mut DbConnection, site_id: i64) -> Result<i64, BookingError> {
+    let known = SITE_STATIONS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&site_id)
+        .copied();
+    match known {
+        Some(station_id) => Ok(station_id),
+        None => Ok(site_context(conn, site_id, "site_id")?.station.id),
+    }
+}
+
 fn book_once(
     conn: &mut DbConnection,
     request: &BookingRequest,
     idempotency: Option<&IdempotencyKey>,
     now: DateTime<Utc>,
 ) -> Result<Created, BookingError> {
-    write_transaction(conn, |conn| {
+    // The locks come with the transaction's first statement: the idempotency key's, then the
+    // day's (of the site's station as last known; checked once the site is read).
+    let station_id = station_of(conn, request.site_id)?;
+    let mut keys = Vec::with_capacity(2);
+    if let Some(key) = &idempotency {
+        keys.push(lock_key(&format!("idempotency:{}", key.key)));
+    }
+    keys.push(day_key(station_id, request.date));
+    write_transaction_locked(conn, &keys, |conn| {
         if let Some(key) = &idempotency {
-            lock(conn, lock_key(&format!("idempotency:{}", key.key)))?;
-            // Saved responses hold a manage token in clear: keep them only as long as a
-            // client may retry.
-            idempotency::purge(conn, stored_instant(now - IDEMPOTENCY_RETENTION))?;
-            if let Some(saved) = idempotency::find(conn, &key.stored_key())? {
+            // Saved responses are kept only as long as a client may retry: older ones are
+            // never replayed, and deleted now and then.
+            let kept_since = stored_instant(now - IDEMPOTENCY_RETENTION);
+            if purge_due(now) {
+                idempotency::purge(conn, kept_since)?;
+            }
+            if let Some(saved) = idempotency::find(conn, &key.stored_key(), kept_since)? {
                 return replay(saved, key);
             }
         }
-        let details = book_in_transaction(conn, request, now, false)?;
+        let details = book_in_transaction(conn, request, now, false, Some(station_id))?;
         let at = stored_instant(now);
         if let Some(key) = &idempotency {
             idempotency::save(

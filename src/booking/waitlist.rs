@@ -230,8 +230,9 @@ pub fn offer_freed_seat(
             continue;
         };
         // Each attempt in a savepoint of its own: a donor who no longer qualifies leaves no trace.
-        let attempt =
-            write_transaction(conn, |conn| book_in_transaction(conn, &request, now, true));
+        let attempt = write_transaction(conn, |conn| {
+            book_in_transaction(conn, &request, now, true, None)
+        });
         match attempt {
             Ok(details) => {
                 let booking_id: i64 = bookings::table

@@ -1,7 +1,8 @@
 //! Connections, the pool, migrations and the write transaction that keeps capacity exact.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -60,16 +61,35 @@ impl DbError {
     /// Whether the database could not be reached (down, restarting, the connection lost, the
     /// pool out of connections), as against a query it refused: the client may try again.
     pub fn is_unavailable(&self) -> bool {
-        use diesel::result::{DatabaseErrorKind, Error};
         match self {
             DbError::Connect { .. } | DbError::Pool(_) | DbError::WriteBatch(_) => true,
-            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
-            DbError::Query(Error::DatabaseError(DatabaseErrorKind::Unknown, info)) => {
-                lost_connection(info.message())
-            }
-            DbError::Query(Error::BrokenTransactionManager) => true,
+            DbError::Query(diesel::result::Error::BrokenTransactionManager) => true,
+            DbError::Query(e) => connection_lost(e) || lost_to_another(e),
             _ => false,
         }
+    }
+}
+
+/// Whether PostgreSQL gave up a transaction for another's sake (a deadlock it broke, a
+/// serialization failure): the same request may well succeed when tried again.
+fn lost_to_another(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            info.message().starts_with("deadlock detected")
+        }
+        _ => false,
+    }
+}
+
+/// Whether a statement failed because its connection went away.
+fn connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => lost_connection(info.message()),
+        _ => false,
     }
 }
 
@@ -163,6 +183,32 @@ pub fn run_migrations(conn: &mut DbConnection, url: &str) -> Result<usize, DbErr
         })
 }
 
+/// A pooled connection, and when it was last handed back to the pool.
+pub struct Pooled {
+    conn: DbConnection,
+    returned: Instant,
+}
+
+impl Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// A PostgreSQL connection idle longer than this is pinged before it is handed out: the server
+/// may have restarted meanwhile. One in use moments ago is not (a round trip per request saved);
+/// if its server went away since, its statement fails (the client may retry), libpq marks it
+/// bad and the pool drops it when it comes back.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// r2d2 manager that builds the backend's own variant, so a connection error keeps its real cause.
 #[derive(Debug, Clone)]
 struct Manager {
@@ -170,10 +216,10 @@ struct Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = DbError;
 
-    fn connect(&self) -> Result<DbConnection, DbError> {
+    fn connect(&self) -> Result<Pooled, DbError> {
         let mut conn = establish(&self.url)?;
         // Pooled SQLite connections only read: every write goes through the writer, and a
         // stray one fails loudly here instead of racing it for the lock.
@@ -184,16 +230,27 @@ impl ManageConnection for Manager {
                     reason: e.to_string(),
                 })?;
         }
-        Ok(conn)
+        Ok(Pooled {
+            conn,
+            returned: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        conn.ping().map_err(DbError::Query)
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), DbError> {
+        match pooled.conn {
+            DbConnection::Postgresql(_) if pooled.returned.elapsed() >= PING_AFTER_IDLE => {
+                pooled.conn.ping().map_err(DbError::Query)
+            }
+            // A local file does not go away.
+            _ => Ok(()),
+        }
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        // A connection handed back inside a transaction (a panic mid-request) is not reused.
-        std::thread::panicking() || conn.is_broken()
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        pooled.returned = Instant::now();
+        // A connection handed back inside a transaction (a panic mid-request), or whose server
+        // went away, is not reused.
+        std::thread::panicking() || pooled.conn.is_broken()
     }
 }
 
@@ -286,8 +343,7 @@ impl Db {
     /// A pooled connection for reading (on SQLite it refuses writes), for blocking code.
     pub fn get(
         &self,
-    ) -> Result<r2d2::PooledConnection<impl ManageConnection<Connection = DbConnection>>, DbError>
-    {
+    ) -> Result<r2d2::PooledConnection<impl ManageConnection<Connection = Pooled>>, DbError> {
         Ok(self.pool.get()?)
     }
 
@@ -392,24 +448,56 @@ fn checkpoint_in_background(url: &str, writer: Weak<SqliteWriter>) {
 /// SQLite: `BEGIN IMMEDIATE` takes the database's write lock up front, so two bookings never
 /// both read a free seat (a deferred `BEGIN` fails with "database is locked" under load).
 /// PostgreSQL: `lock` takes a transaction-scoped advisory lock, so a count-then-insert under
-/// it is exact; take keys in one global order (idempotency key, donor, slot) to rule out
+/// it is exact; take keys in one global order (idempotency key, booking, day) to rule out
 /// deadlocks.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
 {
-    let in_batch = matches!(
+    write_transaction_locked(conn, &[], work)
+}
+
+/// `write_transaction` that holds the advisory locks on `keys`, in their order, before `work`
+/// runs. On PostgreSQL `BEGIN` and the locks go in one round trip.
+pub fn write_transaction_locked<T, E, F>(
+    conn: &mut DbConnection,
+    keys: &[i64],
+    work: F,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+{
+    let in_transaction = matches!(
         <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn)
             .transaction_depth(),
         Ok(Some(_))
     );
     match conn {
         // Inside SQLite's write batch this is a savepoint of the batch's transaction.
-        DbConnection::Sqlite(inner) if !in_batch => {
+        DbConnection::Sqlite(inner) if !in_transaction => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
         }
-        _ => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
+        // The keys are numbers this process made: written into the text, not bound.
+        DbConnection::Postgresql(inner) if !in_transaction => {
+            let mut sql = String::from("BEGIN;");
+            for key in keys {
+                sql.push_str(&format!(" SELECT pg_advisory_xact_lock({key});"));
+            }
+            AnsiTransactionManager::begin_transaction_sql(inner, &sql)?
+        }
+        _ => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+            for key in keys {
+                if let Err(e) = lock(conn, *key) {
+                    let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(
+                        conn,
+                    );
+                    return Err(e.into());
+                }
+            }
+        }
     }
     let result = work(conn);
     match result {

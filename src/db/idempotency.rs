@@ -16,9 +16,15 @@ pub struct SavedResponse {
     pub created_at: NaiveDateTime,
 }
 
-pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<SavedResponse>> {
+/// The response saved under `key` at `since` or later.
+pub fn find(
+    conn: &mut DbConnection,
+    key: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Option<SavedResponse>> {
     super::on_backend!(conn, |c| idempotency_keys::table
         .find(key)
+        .filter(idempotency_keys::created_at.ge(since))
         .select(SavedResponse::as_select())
         .load(c))
     .map(super::single)

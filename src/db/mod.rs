@@ -33,7 +33,9 @@ pub mod registry;
 pub mod users;
 mod writer;
 
-pub use connection::{Backend, Db, DbConnection, DbError, lock, lock_key, write_transaction};
+pub use connection::{
+    Backend, Db, DbConnection, DbError, lock, lock_key, write_transaction, write_transaction_locked,
+};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 

@@ -210,5 +210,10 @@ pub fn load_day(
 /// Serialises the writes of one station-day's plans and bookings (PostgreSQL; SQLite's writes
 /// are serial already). Take days in date order when a change touches two.
 pub fn lock_day(conn: &mut DbConnection, station_id: i64, date: NaiveDate) -> QueryResult<()> {
-    lock(conn, lock_key(&format!("day:{station_id}:{date}")))
+    lock(conn, day_key(station_id, date))
+}
+
+/// The lock key of a station-day (see `lock_day`).
+pub fn day_key(station_id: i64, date: NaiveDate) -> i64 {
+    lock_key(&format!("day:{station_id}:{date}"))
 }

@@ -731,7 +731,35 @@ async fn availability_defaults_to_the_bookable_days(app: &TestApp) {
     );
 }
 
-both!(rescheduling_rechecks_eligibility_on_the_new_date);
+both!(
+    rescheduling_rechecks_eligibility_on_the_new_date,
+    a_response_saved_more_than_a_day_ago_is_not_replayed,
+);
+
+async fn a_response_saved_more_than_a_day_ago_is_not_replayed(app: &TestApp) {
+    let body = minimal_body(app.site_id, day(5), "morning", &unique_phone());
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/bookings"))
+            .header("Idempotency-Key", "yesterday-1")
+            .json(&body)
+            .send()
+    };
+    let (status, first) = read(send().await.unwrap()).await;
+    assert_eq!(status, 201, "{first}");
+    app.with_db(|conn| {
+        use bloodmobile::db::schema::idempotency_keys;
+        use diesel::prelude::*;
+        let long_ago = (chrono::Utc::now() - chrono::Duration::hours(25)).naive_utc();
+        diesel::update(idempotency_keys::table)
+            .set(idempotency_keys::created_at.eq(long_ago))
+            .execute(conn)
+    })
+    .await;
+    // A retry a day later is a new attempt: the phone has its booking already.
+    expect_error(send().await.unwrap(), 409, "already_booked").await;
+    assert_eq!(app.stored_bookings().await, 1);
+}
 
 async fn rescheduling_rechecks_eligibility_on_the_new_date(app: &TestApp) {
     // 18 on day(10): the booking on day(12) is fine, a move to day(5) is not.

@@ -17,5 +17,6 @@ mod notices;
 mod openapi;
 mod pages;
 mod plan_checker;
+mod pool;
 mod registry;
 mod time_zones;

@@ -1,0 +1,47 @@
+//! The PostgreSQL pool: a connection whose server went away is not handed out again.
+
+use bloodmobile::db::{Db, DbConnection, connection};
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, spawn_app};
+
+#[derive(QueryableByName)]
+struct BackendPid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+fn backend_pid(conn: &mut DbConnection) -> QueryResult<i32> {
+    diesel::sql_query("SELECT pg_backend_pid() AS pid")
+        .get_result::<BackendPid>(conn)
+        .map(|b| b.pid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_whose_server_went_away_is_replaced_at_once() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let url = app.db.display_url();
+    tokio::task::spawn_blocking(move || {
+        let db = Db::open(&url, 1).expect("open");
+        let pid = backend_pid(&mut db.get().unwrap()).unwrap();
+        let mut admin = connection::establish(&url).unwrap();
+        diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+            .execute(&mut admin)
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // Used a moment ago, it is handed out without a ping: its statement fails...
+        let lost = backend_pid(&mut db.get().unwrap()).unwrap_err();
+        assert!(
+            bloodmobile::db::DbError::Query(lost).is_unavailable(),
+            "a lost connection reads as the database being unavailable"
+        );
+        // ...and the pool, told so, opens another instead of handing it out again.
+        let again = backend_pid(&mut db.get().unwrap()).expect("a fresh connection");
+        assert_ne!(again, pid);
+    })
+    .await
+    .unwrap();
+    app.stop().await;
+}
