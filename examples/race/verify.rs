@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bloodmobile::accounts;
 use bloodmobile::booking;
 use bloodmobile::db::schema::{bookings, notices};
-use bloodmobile::db::{Db, DbError, stored_instant};
+use bloodmobile::db::{Db, DbConnection, DbError, stored_instant};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -71,7 +71,8 @@ struct NoticeLine {
 }
 
 fn load_notices(db: &Db) -> Vec<NoticeLine> {
-    let mut conn = db.get().expect("a connection");
+    let mut pooled = db.get().expect("a connection");
+    let conn: &mut DbConnection = &mut pooled;
     notices::table
         .select((
             notices::out_id,
@@ -81,7 +82,7 @@ fn load_notices(db: &Db) -> Vec<NoticeLine> {
             notices::status,
             notices::due_at,
         ))
-        .load(&mut conn)
+        .load(conn)
         .expect("notices")
 }
 
@@ -119,7 +120,8 @@ pub fn check(
     mail: &Received,
     texts: &Received,
 ) -> Map<String, Value> {
-    let mut conn = db.get().expect("a connection");
+    let mut pooled = db.get().expect("a connection");
+    let conn: &mut DbConnection = &mut pooled;
     let now = Utc::now();
     let rows: Vec<(i64, String, i64, NaiveDate, String, String)> = bookings::table
         .select((
@@ -130,13 +132,13 @@ pub fn check(
             bookings::time_window,
             bookings::status,
         ))
-        .load(&mut conn)
+        .load(conn)
         .expect("bookings");
     let confirmed: Vec<_> = rows.iter().filter(|r| r.5 == "confirmed").collect();
 
     // Seats: no window holds more donors than the fleet can take there.
     let capacity: HashMap<(NaiveDate, String), u32> = booking::site_availability(
-        &mut conn,
+        conn,
         seeded.site_id,
         seeded.days.first().copied(),
         seeded.days.last().copied(),

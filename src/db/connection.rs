@@ -741,15 +741,14 @@ mod tests {
     #[test]
     fn sqlite_syncs_every_commit_unless_told_otherwise() {
         let (db, _file) = temp_sqlite();
-        let mut conn = db.get().unwrap();
+        let mut pooled = db.get().unwrap();
+        let conn: &mut DbConnection = &mut pooled;
         #[derive(diesel::QueryableByName)]
         struct Synchronous {
             #[diesel(sql_type = diesel::sql_types::Integer)]
             synchronous: i32,
         }
-        let mode: Vec<Synchronous> = diesel::sql_query("PRAGMA synchronous")
-            .load(&mut conn)
-            .unwrap();
+        let mode: Vec<Synchronous> = diesel::sql_query("PRAGMA synchronous").load(conn).unwrap();
         // 2 is FULL (1 would be NORMAL).
         assert_eq!(mode[0].synchronous, 2);
     }
