@@ -9,12 +9,13 @@ use rand::Rng;
 
 use super::secrets::{seal, unseal};
 use super::{BookingDetails, BookingError, hash_secret, new_secret};
-use crate::db::bookings::{self, CONFIRMED, NewBooking};
+use crate::db::bookings::{self, BookingRow, CONFIRMED, NewBooking};
 use crate::db::donations::{self, NewDeclared};
-use crate::db::donors::{self, DonorRow, DonorValues};
+use crate::db::donors::{DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
 use crate::db::registry::{self, SiteRow};
 use crate::db::{DbConnection, DbError, lock_key, plans, stored_instant, write_transaction_locked};
+use crate::db::{new_booking, notices as queued};
 use crate::dispatch::day::{day_key, lock_day};
 use crate::dispatch::placement::{self, Seat};
 use crate::domain::FieldError;
@@ -175,6 +176,16 @@ pub(super) fn site_context(
     field: &'static str,
 ) -> Result<Arc<SiteContext>, BookingError> {
     let version = registry::version(conn)?;
+    site_context_at(conn, site_id, field, version)
+}
+
+/// `site_context` with the registry's version read already (in the same transaction).
+fn site_context_at(
+    conn: &mut DbConnection,
+    site_id: i64,
+    field: &'static str,
+    version: Option<i64>,
+) -> Result<Arc<SiteContext>, BookingError> {
     let cached = |version| {
         let contexts = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner);
         contexts.get(&(version, site_id)).cloned()
@@ -511,13 +522,28 @@ pub(super) fn book_in_transaction(
     // on a donor's confirmed booking, also for two requests at once: the insert that would
     // break them fails and is reported as `AlreadyBooked`.
     let phone = request.donor.phone.as_str();
-    let context = site_context(conn, request.site_id, "site_id")?;
-    let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
+    let station_id = match day_locked {
+        Some(station_id) => station_id,
+        None => {
+            let station_id = station_of(conn, request.site_id)?;
+            lock_day(conn, station_id, request.date)?;
+            station_id
+        }
+    };
+    let read = new_booking::read(conn, phone, station_id, request.date)?;
+    let context = site_context_at(conn, request.site_id, "site_id", read.registry_version)?;
     let (site, station) = (&context.site, &context.station);
+    let mut plan_version = read.plan_version;
+    if station.id != station_id {
+        // The site moved to another station since this process last read it: that one's day.
+        lock_day(conn, station.id, request.date)?;
+        plan_version = plans::latest(conn, station.id, request.date)?.map(|p| p.version);
+    }
+    let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
     let requested = context.requested(request, window_index)?;
     let today = station.booking.local_today(now);
     check_declared_dates(&request.donor, today)?;
-    let stored = donors::find_by_phone(conn, phone)?;
+    let stored = read.donor;
     check_eligibility(
         conn,
         station,
@@ -527,9 +553,6 @@ pub(super) fn book_in_transaction(
         request.language,
         today,
     )?;
-    if day_locked != Some(station.id) {
-        lock_day(conn, station.id, request.date)?;
-    }
     let full = || BookingError::Full {
         site_id: site.id,
         date: request.date,
@@ -537,13 +560,60 @@ pub(super) fn book_in_transaction(
         kind: request.kind,
     };
     // Once the day has a plan, what is sold must fit its routes; before, the seat rule.
-    let plan = plans::latest(conn, station.id, request.date)?;
+    let plan = match plan_version {
+        Some(version) => plans::version(conn, station.id, request.date, version)?,
+        None => None,
+    };
     if plan.is_none() && !context.has_seat(conn, request.date, window_index, request.kind)? {
         return Err(full());
     }
     let values = donor_values(&request.donor, stored.as_ref(), now, today);
-    let donor = donors::save(conn, stored.as_ref().map(|d| d.id), &values)?;
+    let donor = match &stored {
+        Some(stored) => values.stored_as(stored.id, stored.created_at),
+        None => values.stored_as(read.new_donor_id, values.updated_at),
+    };
     let at = stored_instant(now);
+    let token = new_secret();
+    let mut booking = NewBooking {
+        // A collision (one chance in 2^40 per stored booking) breaks the unique index;
+        // `create_booking` then tries again with a new reference.
+        reference: booking_reference(rand::thread_rng().r#gen()),
+        manage_token_hash: hash_secret(&token),
+        donor_id: donor.id,
+        station_id: station.id,
+        site_id: site.id,
+        service_date: request.date,
+        time_window: request.window.clone(),
+        kind: request.kind.as_str().to_string(),
+        volume_ml: requested.volume_ml as i32,
+        language: request.language.as_str().to_string(),
+        status: CONFIRMED.to_string(),
+        created_at: at,
+        updated_at: at,
+    }
+    .stored_as(read.booking_id);
+    let contacts = outbox::Contacts {
+        phone: donor.phone.clone(),
+        email: donor.email.clone(),
+    };
+    let notices = |booking: &BookingRow| {
+        outbox::booked_notices(station, booking, &contacts, &token, from_waitlist, now)
+    };
+    // Without a plan the notices are written with the booking; with one, once it is placed
+    // (a published plan gives it its window, which they tell).
+    let with_booking = match plan {
+        None => notices(&booking),
+        Some(_) => Vec::new(),
+    };
+    new_booking::write(
+        conn,
+        &new_booking::Rows {
+            donor: &donor,
+            donor_is_new: stored.is_none(),
+            booking: &booking,
+            notices: &with_booking,
+        },
+    )?;
     let declared: Vec<NewDeclared> = request
         .donor
         .last_donations
@@ -555,27 +625,6 @@ pub(super) fn book_in_transaction(
         })
         .collect();
     donations::declare(conn, donor.id, &declared, today, at)?;
-    let token = new_secret();
-    let mut booking = bookings::insert(
-        conn,
-        &NewBooking {
-            // A collision (one chance in 2^40 per stored booking) breaks the unique index;
-            // `create_booking` then tries again with a new reference.
-            reference: booking_reference(rand::thread_rng().r#gen()),
-            manage_token_hash: hash_secret(&token),
-            donor_id: donor.id,
-            station_id: station.id,
-            site_id: site.id,
-            service_date: request.date,
-            time_window: request.window.clone(),
-            kind: request.kind.as_str().to_string(),
-            volume_ml: requested.volume_ml as i32,
-            language: request.language.as_str().to_string(),
-            status: CONFIRMED.to_string(),
-            created_at: at,
-            updated_at: at,
-        },
-    )?;
     if let Some(plan) = plan {
         let seat = Seat {
             booking_id: booking.id,
@@ -590,20 +639,8 @@ pub(super) fn book_in_transaction(
             booking = bookings::find_by_reference(conn, &booking.reference)?
                 .ok_or_else(|| BookingError::Internal("a new booking vanished".into()))?;
         }
+        queued::enqueue(conn, &notices(&booking))?;
     }
-    let contacts = outbox::Contacts {
-        phone: donor.phone.clone(),
-        email: donor.email.clone(),
-    };
-    outbox::booked(
-        conn,
-        station,
-        &booking,
-        &contacts,
-        &token,
-        from_waitlist,
-        now,
-    )?;
     Ok(BookingDetails::build(
         station,
         &booking,

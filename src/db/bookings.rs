@@ -12,8 +12,8 @@ use crate::domain::donation::{DonationKind, KindCounts};
 pub const CONFIRMED: &str = "confirmed";
 pub const CANCELLED: &str = "cancelled";
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = bookings)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = bookings, treat_none_as_default_value = false)]
 pub struct BookingRow {
     pub id: i64,
     pub reference: String,
@@ -38,8 +38,8 @@ pub struct BookingRow {
     pub invite_sequence: i32,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = bookings, treat_none_as_default_value = false)]
+/// A booking to make; `stored_as` gives its row.
+#[derive(Debug, Clone)]
 pub struct NewBooking {
     pub reference: String,
     pub manage_token_hash: String,
@@ -56,11 +56,33 @@ pub struct NewBooking {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, booking: &NewBooking) -> QueryResult<BookingRow> {
-    super::on_backend!(conn, |c| diesel::insert_into(bookings::table)
-        .values(booking)
-        .returning(bookings::all_columns)
-        .get_result(c))
+impl NewBooking {
+    /// The booking as stored under `id`: not cancelled, on no plan yet, no window told.
+    pub fn stored_as(self, id: i64) -> BookingRow {
+        BookingRow {
+            id,
+            reference: self.reference,
+            manage_token_hash: self.manage_token_hash,
+            donor_id: self.donor_id,
+            station_id: self.station_id,
+            site_id: self.site_id,
+            service_date: self.service_date,
+            time_window: self.time_window,
+            kind: self.kind,
+            volume_ml: self.volume_ml,
+            language: self.language,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            cancelled_at: None,
+            arrival_from: None,
+            arrival_to: None,
+            plan_version: None,
+            outcome: None,
+            outcome_at: None,
+            invite_sequence: 0,
+        }
+    }
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BookingRow>> {

@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::donors;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = donors)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = donors, treat_none_as_default_value = false)]
 pub struct DonorRow {
     pub id: i64,
     pub phone: String,
@@ -50,6 +50,55 @@ pub struct DonorValues {
     pub apheresis_12m_as_of: Option<NaiveDate>,
     pub adverse_reaction_before: bool,
     pub vaccination_time: Option<NaiveTime>,
+}
+
+impl DonorValues {
+    /// The donor as stored with these answers: `id`, and `created_at` when first stored.
+    pub fn stored_as(&self, id: i64, created_at: NaiveDateTime) -> DonorRow {
+        let v = self.clone();
+        DonorRow {
+            id,
+            phone: v.phone,
+            name: v.name,
+            email: v.email,
+            birth_date: v.birth_date,
+            sex: v.sex,
+            weight_kg: v.weight_kg,
+            blood_type: v.blood_type,
+            vaccination_date: v.vaccination_date,
+            vaccine_type: v.vaccine_type,
+            created_at,
+            updated_at: v.updated_at,
+            apheresis_12m_count: v.apheresis_12m_count,
+            apheresis_12m_volume_ml: v.apheresis_12m_volume_ml,
+            apheresis_12m_as_of: v.apheresis_12m_as_of,
+            adverse_reaction_before: v.adverse_reaction_before,
+            vaccination_time: v.vaccination_time,
+        }
+    }
+}
+
+impl From<&DonorRow> for DonorValues {
+    fn from(row: &DonorRow) -> DonorValues {
+        let r = row.clone();
+        DonorValues {
+            phone: r.phone,
+            name: r.name,
+            email: r.email,
+            birth_date: r.birth_date,
+            sex: r.sex,
+            weight_kg: r.weight_kg,
+            blood_type: r.blood_type,
+            vaccination_date: r.vaccination_date,
+            vaccine_type: r.vaccine_type,
+            updated_at: r.updated_at,
+            apheresis_12m_count: r.apheresis_12m_count,
+            apheresis_12m_volume_ml: r.apheresis_12m_volume_ml,
+            apheresis_12m_as_of: r.apheresis_12m_as_of,
+            adverse_reaction_before: r.adverse_reaction_before,
+            vaccination_time: r.vaccination_time,
+        }
+    }
 }
 
 pub fn find_by_phone(conn: &mut DbConnection, phone: &str) -> QueryResult<Option<DonorRow>> {

@@ -27,6 +27,7 @@ pub mod bookings;
 pub mod donations;
 pub mod donors;
 pub mod idempotency;
+pub mod new_booking;
 pub mod notices;
 pub mod plans;
 pub mod registry;

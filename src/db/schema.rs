@@ -347,4 +347,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     waitlist,
     donations,
     declared_donations,
+    registry_version,
+    booking_counts,
 );

@@ -102,11 +102,21 @@ fn write_all(
     events: &[Event],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    notices::enqueue(conn, &rows(booking, contacts, events, now)).map(|_| ())
+}
+
+/// The rows of every event on every channel.
+fn rows(
+    booking: &BookingRow,
+    contacts: &Contacts,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Vec<NewNotice> {
     let mut channels = vec![(Channel::Sms, &contacts.phone)];
     if let Some(email) = &contacts.email {
         channels.insert(0, (Channel::Email, email));
     }
-    let rows: Vec<NewNotice> = events
+    events
         .iter()
         .flat_map(|event| {
             let text = serde_json::to_string(&event.payload).expect("payloads serialise");
@@ -136,8 +146,7 @@ fn write_all(
                 }
             })
         })
-        .collect();
-    notices::enqueue(conn, &rows).map(|_| ())
+        .collect()
 }
 
 /// Raises the booking's invitation SEQUENCE (a change to the appointment) and returns it.
@@ -191,6 +200,19 @@ pub fn booked(
     from_waitlist: bool,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    let rows = booked_notices(station, booking, contacts, token, from_waitlist, now);
+    notices::enqueue(conn, &rows).map(|_| ())
+}
+
+/// The notices `booked` writes, for writing with the booking itself.
+pub fn booked_notices(
+    station: &Station,
+    booking: &BookingRow,
+    contacts: &Contacts,
+    token: &str,
+    from_waitlist: bool,
+    now: DateTime<Utc>,
+) -> Vec<NewNotice> {
     let confirmation = Event {
         kind: if from_waitlist {
             NoticeKind::WaitlistOffer
@@ -210,7 +232,7 @@ pub fn booked(
     let events: Vec<Event> = std::iter::once(confirmation)
         .chain(reminder(station, booking, booking.invite_sequence, now))
         .collect();
-    write_all(conn, booking, contacts, &events, now)
+    rows(booking, contacts, &events, now)
 }
 
 /// A booking moved: the new details, a new reminder.
