@@ -10,7 +10,7 @@ use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sql_types::BigInt;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::writer::SqliteWriter;
+use super::writer::{Durability, SqliteWriter};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -126,9 +126,9 @@ fn sqlite_path(url: &str) -> &str {
 }
 
 /// SQLite's `synchronous` setting: FULL (the default) syncs the write-ahead log at every
-/// commit, so an accepted booking survives a power cut; group commit makes that one sync per
-/// batch. `BLOODMOBILE_SQLITE_SYNCHRONOUS=normal` trades the last commits before a power cut
-/// (never consistency) for speed.
+/// commit, so an accepted booking survives a power cut (the writer syncs it for every batch
+/// itself, see `writer.rs`). `BLOODMOBILE_SQLITE_SYNCHRONOUS=normal` trades the last commits
+/// before a power cut (never consistency) for speed.
 pub fn sqlite_synchronous() -> &'static str {
     match std::env::var("BLOODMOBILE_SQLITE_SYNCHRONOUS")
         .unwrap_or_default()
@@ -283,7 +283,13 @@ impl Db {
         let backend = Backend::from_url(url);
         let writer = match backend {
             Backend::Sqlite => {
-                let writer = Arc::new(SqliteWriter::start(url, open_writer(url)?)?);
+                let durability = match sqlite_synchronous() {
+                    "FULL" if sqlite_path(url) != ":memory:" => Durability::Synced {
+                        wal: format!("{}-wal", sqlite_path(url)).into(),
+                    },
+                    _ => Durability::AtCommit,
+                };
+                let writer = Arc::new(SqliteWriter::start(url, open_writer(url)?, durability)?);
                 checkpoint_in_background(url, Arc::downgrade(&writer));
                 Some(writer)
             }
@@ -307,6 +313,12 @@ impl Db {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         }
+    }
+
+    /// SQLite: how many times the writer synced the write-ahead log (it acknowledges a write
+    /// after the sync that follows its commit).
+    pub fn wal_syncs(&self) -> Option<u64> {
+        self.writer.as_ref().map(|writer| writer.syncs())
     }
 
     /// Pool connections open and idle.
@@ -397,16 +409,19 @@ impl Db {
     }
 }
 
-/// SQLite's writer connection: it never checkpoints on commit, `checkpoint_in_background` does.
+/// SQLite's writer connection: it never checkpoints on commit, `checkpoint_in_background` does,
+/// and never syncs at commit: the writer syncs the log for its batches itself (see `writer.rs`).
 pub(super) fn open_writer(url: &str) -> Result<DbConnection, DbError> {
     let mut conn = establish(url)?;
     // A 64 MB page cache (the default is 2 MB) keeps the pages every booking touches, its
     // indexes' upper levels and a busy day's rows, in memory.
-    conn.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;")
-        .map_err(|e| DbError::Connect {
-            url: redact_url(url),
-            reason: e.to_string(),
-        })?;
+    conn.batch_execute(
+        "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; PRAGMA synchronous = NORMAL;",
+    )
+    .map_err(|e| DbError::Connect {
+        url: redact_url(url),
+        reason: e.to_string(),
+    })?;
     Ok(conn)
 }
 
@@ -739,8 +754,22 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_syncs_every_commit_unless_told_otherwise() {
+    fn a_write_is_acknowledged_once_the_log_holding_it_is_synced() {
         let (db, _file) = temp_sqlite();
+        let before = db.wal_syncs().unwrap();
+        for n in 0..5 {
+            db.write_blocking(move |conn| {
+                add_user(conn, &format!("user{n}"));
+                Ok::<_, DbError>(())
+            })
+            .unwrap();
+            // Told only after a sync that followed its commit.
+            assert!(
+                db.wal_syncs().unwrap() > before + n,
+                "write {n} was not synced"
+            );
+        }
+        // The writer leaves syncing at commit to itself; other connections sync at commit.
         let mut pooled = db.get().unwrap();
         let conn: &mut DbConnection = &mut pooled;
         #[derive(diesel::QueryableByName)]

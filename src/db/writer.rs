@@ -4,12 +4,22 @@
 //! (which then keeps its page cache: another writer would void it), owned by a thread of its
 //! own. Callers queue their work and wait for its result; the thread takes what is queued, runs
 //! each piece in a savepoint of its own, all in one `BEGIN IMMEDIATE` transaction, commits once
-//! and hands every caller its result. Under load one commit (its WAL writes and sync, its lock
-//! hand-off) serves many bookings; a piece that fails is rolled back to its savepoint and does
-//! not touch the others. Callers never contend for the connection: an async caller awaits its
-//! result without holding a thread, a blocking caller sleeps on its own channel.
+//! and hands every caller its result. Under load one commit (its WAL writes, its lock hand-off)
+//! serves many bookings; a piece that fails is rolled back to its savepoint and does not touch
+//! the others. Callers never contend for the connection: an async caller awaits its result
+//! without holding a thread, a blocking caller sleeps on its own channel.
+//!
+//! Durable by default: a write is acknowledged once the write-ahead log holding its commit is
+//! synced to disk, so it survives a power cut. The sync is a thread of its own (the writer's
+//! connection runs `synchronous = NORMAL`, which writes the log at commit without syncing it):
+//! while one sync runs, the writer goes on with the next batches, and the next sync covers all
+//! of them. This is `synchronous = FULL`'s guarantee (SQLite's developers name syncing the log
+//! as the way to make earlier commits durable) without stopping the writer at every sync.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
@@ -32,18 +42,57 @@ const PANICKED: &str = "a write on the SQLite writer panicked";
 
 pub(super) struct SqliteWriter {
     queue: Sender<Job>,
+    /// Syncs of the write-ahead log done so far.
+    syncs: Arc<AtomicU64>,
 }
 
+/// When the writer acknowledges a write.
+pub(super) enum Durability {
+    /// Once the write-ahead log at this path is synced after its commit.
+    Synced { wal: PathBuf },
+    /// At its commit (the log is synced before checkpoints only): the last commits before a
+    /// power cut may be lost, never consistency.
+    AtCommit,
+}
+
+/// Deliveries of committed batches, waiting for the sync that makes them durable.
+type Committed = Vec<Deliver>;
+
 impl SqliteWriter {
-    /// Starts the writer's thread on `conn`; it ends when the last handle is dropped.
-    pub(super) fn start(url: &str, conn: DbConnection) -> Result<SqliteWriter, DbError> {
+    /// Starts the writer's thread on `conn` (and, for `Synced`, the thread that syncs its log);
+    /// both end when the last handle is dropped.
+    pub(super) fn start(
+        url: &str,
+        conn: DbConnection,
+        durability: Durability,
+    ) -> Result<SqliteWriter, DbError> {
+        let cannot_start =
+            |e: std::io::Error| DbError::WriteBatch(format!("cannot start the SQLite writer: {e}"));
         let (queue, jobs) = channel();
+        let syncs = Arc::new(AtomicU64::new(0));
+        let sync_queue = match durability {
+            Durability::Synced { wal } => {
+                let (committed, batches) = channel::<Committed>();
+                let syncs = syncs.clone();
+                std::thread::Builder::new()
+                    .name("sqlite-wal-sync".into())
+                    .spawn(move || sync_until_closed(&wal, batches, &syncs))
+                    .map_err(cannot_start)?;
+                Some(committed)
+            }
+            Durability::AtCommit => None,
+        };
         let url = url.to_string();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_until_closed(&url, conn, jobs))
-            .map_err(|e| DbError::WriteBatch(format!("cannot start the SQLite writer: {e}")))?;
-        Ok(SqliteWriter { queue })
+            .spawn(move || write_until_closed(&url, conn, jobs, sync_queue))
+            .map_err(cannot_start)?;
+        Ok(SqliteWriter { queue, syncs })
+    }
+
+    /// How many times the write-ahead log was synced.
+    pub(super) fn syncs(&self) -> u64 {
+        self.syncs.load(Ordering::Acquire)
     }
 
     /// Queues `work`; `reply` gets its result once its batch is committed or rolled back, and
@@ -102,16 +151,65 @@ impl SqliteWriter {
 }
 
 /// The writer's thread: a batch of whatever is queued, again and again, until every handle on
-/// the writer is gone.
-fn write_until_closed(url: &str, mut conn: DbConnection, jobs: Receiver<Job>) {
+/// the writer is gone. A committed batch's callers are told by the sync thread, if there is
+/// one, once its log is synced; the others at once.
+fn write_until_closed(
+    url: &str,
+    mut conn: DbConnection,
+    jobs: Receiver<Job>,
+    sync_queue: Option<Sender<Committed>>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
-        run_batch(url, &mut conn, batch);
+        let (committed, delivered) = run_batch(url, &mut conn, batch);
+        match &sync_queue {
+            Some(sync) if committed => {
+                // The sync thread outlives this one; were it gone, the callers learn of it.
+                let _ = sync.send(delivered);
+            }
+            _ => {
+                for deliver in delivered {
+                    deliver(Ok(()));
+                }
+            }
+        }
     }
 }
 
-fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) {
+/// The sync thread: syncs the log after each batch committed, one sync for all the batches
+/// committed while the previous one ran, then tells their callers.
+fn sync_until_closed(wal: &std::path::Path, batches: Receiver<Committed>, syncs: &AtomicU64) {
+    while let Ok(first) = batches.recv() {
+        let mut waiting = first;
+        for more in batches.try_iter() {
+            waiting.extend(more);
+        }
+        // Opened anew each time: the log is the file at this path now (SQLite writes it through
+        // its own descriptor; a sync covers every write made to the file before it).
+        let synced = match std::fs::File::open(wal) {
+            Ok(log) => log.sync_data(),
+            // No log: no commit is waiting in one.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = synced {
+            // After a failed sync the kernel may have dropped the written pages: the commits of
+            // these callers may be lost, and carrying on could lose more. Stop, as PostgreSQL
+            // does, and let the service be restarted (SQLite recovers from the log).
+            tracing::error!(error = %e, wal = %wal.display(), "syncing the SQLite log failed");
+            std::process::abort();
+        }
+        syncs.fetch_add(1, Ordering::Release);
+        for deliver in waiting {
+            deliver(Ok(()));
+        }
+    }
+}
+
+/// Runs one batch; returns whether it committed, and its callers' deliveries (each already
+/// holding its own outcome; the argument tells a committed one that its commit failed).
+fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) -> (bool, Vec<Deliver>) {
     crate::metrics::metrics()
         .writer_batch
         .observe(batch.len() as f64);
@@ -120,12 +218,13 @@ fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) {
     {
         // No batch today (another process holds the lock past the busy timeout): each
         // piece opens its own transaction and reports its own error.
+        let mut delivered = Vec::with_capacity(batch.len());
         for job in batch {
             if let Ok((_, deliver)) = catch_unwind(AssertUnwindSafe(|| job(conn))) {
-                deliver(Ok(()));
+                delivered.push(deliver);
             }
         }
-        return;
+        return (true, delivered);
     }
     let mut delivered = Vec::with_capacity(batch.len());
     for job in batch {
@@ -153,17 +252,25 @@ fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) {
             Err(_) => {
                 if !unwind_to_batch(conn) {
                     restart(url, conn, delivered);
-                    return;
+                    return (false, Vec::new());
                 }
             }
         }
     }
-    let committed = Manager::commit_transaction(conn).map_err(DbError::Query);
-    if committed.is_err() {
-        let _ = Manager::rollback_transaction(conn);
-    }
-    for deliver in delivered {
-        deliver(committed.as_ref().map(|_| ()).map_err(clone_error));
+    match Manager::commit_transaction(conn) {
+        Ok(()) => (true, delivered),
+        Err(e) => {
+            let _ = Manager::rollback_transaction(conn);
+            let failed = DbError::Query(e);
+            let told = delivered
+                .into_iter()
+                .map(|deliver| -> Deliver {
+                    let error = clone_error(&failed);
+                    Box::new(move |_| deliver(Err(error)))
+                })
+                .collect();
+            (false, told)
+        }
     }
 }
 
