@@ -9,7 +9,7 @@ use rand::Rng;
 
 use super::secrets::{seal, unseal};
 use super::{BookingDetails, BookingError, hash_secret, new_secret};
-use crate::db::bookings::{self, BookingRow, CONFIRMED, NewBooking};
+use crate::db::bookings::{self, BookedDay, BookingRow, CONFIRMED, NewBooking};
 use crate::db::donations::{self, NewDeclared};
 use crate::db::donors::{DonorRow, DonorValues};
 use crate::db::idempotency::{self, SavedResponse};
@@ -297,10 +297,22 @@ impl SiteContext {
         let booked = bookings::booked_by_day(conn, self.station.id, date, date)?
             .remove(&date)
             .unwrap_or_default();
-        let room = self
-            .station
-            .room(&self.fleet, window_index, self.site.id, &booked, kind, 1);
-        Ok(room > 0)
+        Ok(self.has_room(&booked, date, window_index, kind))
+    }
+
+    /// `has_seat` with the day's confirmed bookings read already.
+    pub fn has_room(
+        &self,
+        booked: &BookedDay,
+        date: NaiveDate,
+        window_index: usize,
+        kind: DonationKind,
+    ) -> bool {
+        self.reaches(date, window_index, kind)
+            && self
+                .station
+                .room(&self.fleet, window_index, self.site.id, booked, kind, 1)
+                > 0
     }
 }
 
@@ -533,11 +545,14 @@ pub(super) fn book_in_transaction(
     let read = new_booking::read(conn, phone, station_id, request.date)?;
     let context = site_context_at(conn, request.site_id, "site_id", read.registry_version)?;
     let (site, station) = (&context.site, &context.station);
-    let mut plan_version = read.plan_version;
+    let (mut plan_version, mut booked) = (read.plan_version, read.booked);
     if station.id != station_id {
         // The site moved to another station since this process last read it: that one's day.
         lock_day(conn, station.id, request.date)?;
         plan_version = plans::latest(conn, station.id, request.date)?.map(|p| p.version);
+        booked = bookings::booked_by_day(conn, station.id, request.date, request.date)?
+            .remove(&request.date)
+            .unwrap_or_default();
     }
     let window_index = context.check_slot(request.date, &request.window, request.kind, now)?;
     let requested = context.requested(request, window_index)?;
@@ -564,7 +579,7 @@ pub(super) fn book_in_transaction(
         Some(version) => plans::version(conn, station.id, request.date, version)?,
         None => None,
     };
-    if plan.is_none() && !context.has_seat(conn, request.date, window_index, request.kind)? {
+    if plan.is_none() && !context.has_room(&booked, request.date, window_index, request.kind) {
         return Err(full());
     }
     let values = donor_values(&request.donor, stored.as_ref(), now, today);

@@ -197,21 +197,26 @@ pub fn booked_by_day(
             .load(c))?;
     let mut days: HashMap<NaiveDate, BookedDay> = HashMap::new();
     for (date, window, site, kind, count) in rows {
-        let Some(kind) = DonationKind::parse(&kind) else {
-            continue;
-        };
-        let stops = days.entry(date).or_default().entry(window).or_default();
-        let count = u32::try_from(count).unwrap_or(u32::MAX);
-        match stops.iter_mut().find(|(s, _)| *s == site) {
-            Some((_, donors)) => *donors.get_mut(kind) += count,
-            None => stops.push((site, KindCounts::one(kind, count))),
-        }
+        add_count(days.entry(date).or_default(), window, site, &kind, count);
     }
     Ok(days)
 }
 
 /// One day's confirmed bookings: per window name, each site's donors by kind.
 pub type BookedDay = HashMap<String, Vec<(i64, KindCounts)>>;
+
+/// Adds a count row (window, site, kind, confirmed) to its day.
+pub(super) fn add_count(day: &mut BookedDay, window: String, site: i64, kind: &str, count: i32) {
+    let Some(kind) = DonationKind::parse(kind) else {
+        return;
+    };
+    let stops = day.entry(window).or_default();
+    let count = u32::try_from(count).unwrap_or(0);
+    match stops.iter_mut().find(|(s, _)| *s == site) {
+        Some((_, donors)) => *donors.get_mut(kind) += count,
+        None => stops.push((site, KindCounts::one(kind, count))),
+    }
+}
 
 /// Where a booking moves to.
 pub struct Slot<'a> {

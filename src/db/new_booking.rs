@@ -14,10 +14,11 @@ use diesel::sql_types::{
 };
 
 use super::DbConnection;
+use super::bookings::BookedDay;
 use super::bookings::BookingRow;
 use super::donors::{DonorRow, DonorValues};
 use super::notices::NewNotice;
-use super::schema::{bookings, donors, plans, registry_version};
+use super::schema::{booking_counts, bookings, donors, plans, registry_version};
 
 /// What a booking reads under its day's lock.
 #[derive(Debug)]
@@ -28,21 +29,59 @@ pub struct Reads {
     pub donor: Option<DonorRow>,
     /// The newest plan version of the station-day, if it has a plan.
     pub plan_version: Option<i32>,
+    /// The station-day's confirmed bookings, per window, site and kind.
+    pub booked: BookedDay,
     /// The ids the new booking and, if new, its donor take.
     pub booking_id: i64,
     pub new_donor_id: i64,
 }
 
-/// The registry's version, the donor, the newest plan version and the booking's and donor's ids.
-type ReadRow<Id> = (i64, Option<DonorRow>, Option<i32>, Id, Id);
+/// The registry's version, the donor, the newest plan version, the day's counts as JSON and
+/// the booking's and donor's ids.
+type ReadRow<Id> = (i64, Option<DonorRow>, Option<i32>, Option<String>, Id, Id);
 
 diesel::define_sql_function! {
     /// PostgreSQL's next value of a sequence.
     fn nextval(sequence: Text) -> BigInt;
 }
 
+// A day's counts as one JSON array of `[window, site, kind, confirmed]`, so that they come in
+// the same statement as the rest (each backend names the functions its own way).
+diesel::define_sql_function! {
+    /// PostgreSQL: a JSON array of its arguments.
+    fn json_build_array(window: Text, site: BigInt, kind: Text, confirmed: Integer) -> Text;
+}
+diesel::define_sql_function! {
+    /// PostgreSQL: the rows' values as one JSON array (NULL for no rows).
+    #[aggregate]
+    fn json_agg(row: Text) -> Nullable<Text>;
+}
+diesel::define_sql_function! {
+    /// SQLite: a JSON array of its arguments.
+    fn json_array(window: Text, site: BigInt, kind: Text, confirmed: Integer) -> Text;
+}
+diesel::define_sql_function! {
+    /// SQLite: the rows' values as one JSON array (`[]` for no rows).
+    #[aggregate]
+    fn json_group_array(row: Text) -> Nullable<Text>;
+}
+
+/// The counts `read` got as JSON, as the seat rule takes them.
+fn booked_day(json: Option<&str>) -> QueryResult<BookedDay> {
+    let rows: Vec<(String, i64, String, i32)> = match json {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
+        None => Vec::new(),
+    };
+    let mut day = BookedDay::new();
+    for (window, site, kind, count) in rows {
+        super::bookings::add_count(&mut day, window, site, &kind, count);
+    }
+    Ok(day)
+}
+
 /// The registry's version, the donor with `phone`, the station-day's newest plan version and
-/// the new rows' ids, in one statement.
+/// confirmed bookings, and the new rows' ids, in one statement.
 pub fn read(
     conn: &mut DbConnection,
     phone: &str,
@@ -56,6 +95,18 @@ pub fn read(
             .select(max(plans::version))
             .single_value()
     };
+    let counts = || {
+        booking_counts::table
+            .filter(booking_counts::station_id.eq(station_id))
+            .filter(booking_counts::service_date.eq(date))
+            .filter(booking_counts::confirmed.gt(0))
+    };
+    let (window, site, kind, confirmed) = (
+        booking_counts::time_window,
+        booking_counts::site_id,
+        booking_counts::kind,
+        booking_counts::confirmed,
+    );
     // The one row of `registry_version` drives the query, so it answers with no donor too.
     let rows: Vec<ReadRow<i64>> = match conn {
         DbConnection::Postgresql(pg) => registry_version::table
@@ -64,6 +115,9 @@ pub fn read(
                 registry_version::version,
                 Option::<DonorRow>::as_select(),
                 newest_plan(),
+                counts()
+                    .select(json_agg(json_build_array(window, site, kind, confirmed)))
+                    .single_value(),
                 nextval("bookings_id_seq"),
                 nextval("donors_id_seq"),
             ))
@@ -77,6 +131,9 @@ pub fn read(
                     registry_version::version,
                     Option::<DonorRow>::as_select(),
                     newest_plan(),
+                    counts()
+                        .select(json_group_array(json_array(window, site, kind, confirmed)))
+                        .single_value(),
                     bookings::table.select(max(bookings::id)).single_value(),
                     every_donor
                         .select(max(every_donor.field(donors::id)))
@@ -84,14 +141,14 @@ pub fn read(
                 ))
                 .load(sqlite)?;
             rows.into_iter()
-                .map(|(version, donor, plan, booking, donor_id)| {
+                .map(|(version, donor, plan, counts, booking, donor_id)| {
                     let next = |id: Option<i64>| id.unwrap_or(0) + 1;
-                    (version, donor, plan, next(booking), next(donor_id))
+                    (version, donor, plan, counts, next(booking), next(donor_id))
                 })
                 .collect()
         }
     };
-    let (registry_version, donor, plan_version, booking_id, new_donor_id) = rows
+    let (registry_version, donor, plan_version, counts, booking_id, new_donor_id) = rows
         .into_iter()
         .next()
         .ok_or(diesel::result::Error::NotFound)?;
@@ -99,6 +156,7 @@ pub fn read(
         registry_version: Some(registry_version),
         donor,
         plan_version,
+        booked: booked_day(counts.as_deref())?,
         booking_id,
         new_donor_id,
     })
