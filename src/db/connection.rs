@@ -50,6 +50,9 @@ pub enum DbError {
     Migrate { url: String, reason: String },
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::PoolError),
+    /// Every pooled connection stayed busy for as long as a request waits for one.
+    #[error("database pool: no connection came free in {0:?}")]
+    Busy(Duration),
     /// SQLite: the write batch this write ran in could not be committed, so it did not happen.
     #[error("the write was not committed: {0}")]
     WriteBatch(String),
@@ -62,7 +65,10 @@ impl DbError {
     /// pool out of connections), as against a query it refused: the client may try again.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Connect { .. } | DbError::Pool(_) | DbError::WriteBatch(_) => true,
+            DbError::Connect { .. }
+            | DbError::Pool(_)
+            | DbError::Busy(_)
+            | DbError::WriteBatch(_) => true,
             DbError::Query(diesel::result::Error::BrokenTransactionManager) => true,
             DbError::Query(e) => connection_lost(e) || lost_to_another(e),
             _ => false,
@@ -258,6 +264,10 @@ impl ManageConnection for Manager {
 #[derive(Clone)]
 pub struct Db {
     pool: r2d2::Pool<Manager>,
+    /// One turn per pooled connection, handed out first come, first served: callers wait here,
+    /// in order, rather than on the pool, which wakes its waiters in no order (the slowest
+    /// request then waits far longer than the rest).
+    turns: Arc<tokio::sync::Semaphore>,
     /// SQLite only: every write of this process runs on this one connection, in batches
     /// committed together (see `writer.rs`).
     writer: Option<Arc<SqliteWriter>>,
@@ -297,6 +307,7 @@ impl Db {
         };
         Ok(Db {
             pool,
+            turns: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
             writer,
             backend,
             url: url.to_string(),
@@ -366,13 +377,25 @@ impl Db {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
+        let turn = self.turn().await?;
         let pool = self.pool.clone();
         actix_web::rt::task::spawn_blocking(move || {
+            let _turn = turn;
             let mut conn = pool.get().map_err(DbError::from)?;
             work(&mut conn)
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+    }
+
+    /// A turn on the pool, waited for in order of arrival, at most as long as the pool waits
+    /// for a connection.
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
+        let wait = self.pool.connection_timeout();
+        match tokio::time::timeout(wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(DbError::Busy(wait)),
+        }
     }
 
     /// Runs blocking work that writes: on SQLite's writer thread, else on a pooled connection
@@ -386,10 +409,14 @@ impl Db {
         if let Some(writer) = &self.writer {
             return writer.run(work).await;
         }
+        let turn = self.turn().await?;
         let db = self.clone();
-        actix_web::rt::task::spawn_blocking(move || db.write_blocking(work))
-            .await
-            .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+        actix_web::rt::task::spawn_blocking(move || {
+            let _turn = turn;
+            db.write_blocking(work)
+        })
+        .await
+        .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
     }
 
     /// `write` for code already off the async executor (the command line, the demo loader).
