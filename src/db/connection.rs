@@ -209,6 +209,9 @@ impl DerefMut for Pooled {
     }
 }
 
+/// The least a request with its turn waits for a connection (one being opened anew).
+const OPENING: Duration = Duration::from_millis(500);
+
 /// A PostgreSQL connection idle longer than this is pinged before it is handed out: the server
 /// may have restarted meanwhile. One in use moments ago is not (a round trip per request saved);
 /// if its server went away since, its statement fails (the client may retry), libpq marks it
@@ -377,25 +380,34 @@ impl Db {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
-        let turn = self.turn().await?;
+        self.on_pooled(work).await
+    }
+
+    /// Runs `work` on a pooled connection on the blocking thread pool once its turn comes
+    /// (waited for in order of arrival). Turn and connection are waited for about as long as
+    /// the pool waits for a connection, in all: then the database counts as unavailable.
+    async fn on_pooled<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        let wait = self.pool.connection_timeout();
+        let started = Instant::now();
+        let turn = match tokio::time::timeout(wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => turn,
+            _ => return Err(DbError::Busy(wait).into()),
+        };
         let pool = self.pool.clone();
         actix_web::rt::task::spawn_blocking(move || {
             let _turn = turn;
-            let mut conn = pool.get().map_err(DbError::from)?;
+            // A turn means a connection is free, or being opened anew: allow that a moment.
+            let left = wait.saturating_sub(started.elapsed()).max(OPENING);
+            let mut conn = pool.get_timeout(left).map_err(DbError::from)?;
             work(&mut conn)
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
-    }
-
-    /// A turn on the pool, waited for in order of arrival, at most as long as the pool waits
-    /// for a connection.
-    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
-        let wait = self.pool.connection_timeout();
-        match tokio::time::timeout(wait, self.turns.clone().acquire_owned()).await {
-            Ok(Ok(turn)) => Ok(turn),
-            _ => Err(DbError::Busy(wait)),
-        }
     }
 
     /// Runs blocking work that writes: on SQLite's writer thread, else on a pooled connection
@@ -406,17 +418,10 @@ impl Db {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
-        if let Some(writer) = &self.writer {
-            return writer.run(work).await;
+        match &self.writer {
+            Some(writer) => writer.run(work).await,
+            None => self.on_pooled(work).await,
         }
-        let turn = self.turn().await?;
-        let db = self.clone();
-        actix_web::rt::task::spawn_blocking(move || {
-            let _turn = turn;
-            db.write_blocking(work)
-        })
-        .await
-        .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
     }
 
     /// `write` for code already off the async executor (the command line, the demo loader).
