@@ -10,11 +10,13 @@ use argon2::password_hash::{
 use chrono::{DateTime, Duration, Utc};
 
 use crate::booking::{hash_secret, new_secret};
-use crate::db::{DbConnection, DbError, stored_instant, users};
+use crate::db::{
+    Db, DbConnection, DbError, lock_key, stored_instant, users, write_transaction_locked,
+};
 use crate::domain::FieldError;
 
 pub mod throttle;
-pub use throttle::SignInThrottle;
+use throttle::Failures;
 
 /// A real hash to verify against when the username is unknown.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real password"));
@@ -126,27 +128,67 @@ pub enum SignIn {
     Accepted(users::UserRow),
 }
 
-/// Checks `username` and `password` unless the account must wait, and counts the outcome in
-/// `throttle`. The API's and the console's sign-in both come here.
-pub fn sign_in(
-    conn: &mut DbConnection,
-    throttle: &SignInThrottle,
+/// Checks `username` and `password` unless the account must wait. The API's and the console's
+/// sign-in both come here. The try is counted as a failure before the password is checked (in a
+/// short write, one account at a time), so tries made at once count too, and every instance of
+/// the service sees the same count; a right password clears it. The password check itself
+/// (argon2, slow) runs on a read connection.
+pub async fn sign_in(
+    db: &Db,
     username: &str,
     password: &str,
+    now: DateTime<Utc>,
 ) -> Result<SignIn, DbError> {
-    if let Err(wait) = throttle.check(username, std::time::Instant::now()) {
+    let account = throttle::account(username);
+    let counted = {
+        let account = account.clone();
+        db.write(move |conn| {
+            write_transaction_locked(conn, &[lock_key(&format!("sign-in:{account}"))], |conn| {
+                count_try(conn, &account, now)
+            })
+        })
+        .await?
+    };
+    if let Err(wait) = counted {
         return Ok(SignIn::Wait(wait));
     }
-    Ok(match check_password(conn, username, password)? {
+    let (username, password) = (username.to_string(), password.to_string());
+    let user = db
+        .run(move |conn| check_password(conn, &username, &password))
+        .await?;
+    Ok(match user {
         Some(user) => {
-            throttle.succeeded(username);
+            db.write(move |conn| {
+                users::clear_sign_in_failures(conn, &account).map_err(DbError::from)
+            })
+            .await?;
             SignIn::Accepted(user)
         }
-        None => {
-            throttle.failed(username, std::time::Instant::now());
-            SignIn::Refused
-        }
+        None => SignIn::Refused,
     })
+}
+
+/// `Err(wait)` while `account` must wait; otherwise counts this try as a failure.
+fn count_try(
+    conn: &mut DbConnection,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<(), std::time::Duration>, DbError> {
+    let earlier = users::sign_in_failures(conn, account)?.map(|(count, last)| Failures {
+        count: u32::try_from(count).unwrap_or(0),
+        last: last.and_utc(),
+    });
+    if let Some(Err(wait)) = earlier.map(|f| f.check(now)) {
+        return Ok(Err(wait));
+    }
+    let counted = Failures::and_one_more(earlier, now);
+    users::set_sign_in_failures(
+        conn,
+        account,
+        i32::try_from(counted.count).unwrap_or(i32::MAX),
+        stored_instant(counted.last),
+    )?;
+    Ok(Ok(()))
 }
 
 /// Whole seconds to wait, rounded up (for `Retry-After` and messages).

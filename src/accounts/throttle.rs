@@ -1,22 +1,27 @@
 //! Slows repeated sign-in failures for one account: a few tries are free, then each further
-//! failure doubles the wait before the next try (up to five minutes). Kept in memory per
-//! process; an hour without failures forgets the account.
+//! failure doubles the wait before the next try (up to five minutes); an hour without failures
+//! forgets them. The rule only: the failures are kept in the database, so that every instance
+//! of the service counts the same ones.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// Failures allowed before any wait.
 const FREE_FAILURES: u32 = 3;
 const LONGEST_WAIT: Duration = Duration::from_secs(300);
-const FORGET_AFTER: Duration = Duration::from_secs(3600);
-/// Beyond this many accounts remembered, the forgotten ones are swept out.
-const SWEEP_ABOVE: usize = 10_000;
+const FORGET_AFTER: TimeDelta = TimeDelta::hours(1);
 
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
+/// An account's failed sign-ins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    pub last: DateTime<Utc>,
+}
+
+/// The account a username names, as failures are counted: trimmed, lower-cased.
+pub fn account(username: &str) -> String {
+    username.trim().to_lowercase()
 }
 
 impl Failures {
@@ -27,55 +32,23 @@ impl Failures {
             Some(extra) => Duration::from_secs(1u64 << extra.min(16)).min(LONGEST_WAIT),
         }
     }
-}
 
-#[derive(Debug, Default)]
-pub struct SignInThrottle {
-    failures: Mutex<HashMap<String, Failures>>,
-}
+    /// `Err(wait)` while the account must wait before its next try.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), Duration> {
+        let ready = self.last + TimeDelta::from_std(self.wait()).unwrap_or(TimeDelta::MAX);
+        match (ready - now).to_std() {
+            Ok(wait) if !wait.is_zero() => Err(wait),
+            _ => Ok(()),
+        }
+    }
 
-fn account(username: &str) -> String {
-    username.trim().to_lowercase()
-}
-
-impl SignInThrottle {
-    /// `Err(wait)` while `username` must wait before its next try.
-    pub fn check(&self, username: &str, now: Instant) -> Result<(), Duration> {
-        let failures = self.failures.lock().expect("throttle lock");
-        let Some(f) = failures.get(&account(username)) else {
-            return Ok(());
+    /// The failures after one more at `now` (after an idle hour, the first again).
+    pub fn and_one_more(earlier: Option<Failures>, now: DateTime<Utc>) -> Failures {
+        let count = match earlier {
+            Some(f) if now - f.last < FORGET_AFTER => f.count.saturating_add(1),
+            _ => 1,
         };
-        let ready = f.last + f.wait();
-        if now >= ready {
-            Ok(())
-        } else {
-            Err(ready - now)
-        }
-    }
-
-    /// Counts a wrong password (or unknown username).
-    pub fn failed(&self, username: &str, now: Instant) {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        if failures.len() > SWEEP_ABOVE {
-            failures.retain(|_, f| now.saturating_duration_since(f.last) < FORGET_AFTER);
-        }
-        let entry = failures.entry(account(username)).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
-        if now.saturating_duration_since(entry.last) >= FORGET_AFTER {
-            entry.count = 0;
-        }
-        entry.count += 1;
-        entry.last = now;
-    }
-
-    /// A successful sign-in clears the account's failures.
-    pub fn succeeded(&self, username: &str) {
-        self.failures
-            .lock()
-            .expect("throttle lock")
-            .remove(&account(username));
+        Failures { count, last: now }
     }
 }
 
@@ -83,47 +56,38 @@ impl SignInThrottle {
 mod tests {
     use super::*;
 
+    fn after(failures: &[DateTime<Utc>]) -> Option<Failures> {
+        failures
+            .iter()
+            .fold(None, |f, at| Some(Failures::and_one_more(f, *at)))
+    }
+
     #[test]
     fn a_few_failures_are_free_then_each_one_doubles_the_wait() {
-        let throttle = SignInThrottle::default();
-        let t0 = Instant::now();
-        for _ in 0..FREE_FAILURES {
-            assert_eq!(throttle.check("Dispatcher", t0), Ok(()));
-            throttle.failed("dispatcher ", t0);
-        }
-        assert_eq!(throttle.check("dispatcher", t0), Ok(()));
-        throttle.failed("DISPATCHER", t0);
+        let t0 = "2026-12-05T08:00:00Z".parse().unwrap();
+        let free = after(&[t0; FREE_FAILURES as usize]).unwrap();
+        assert_eq!(free.check(t0), Ok(()));
+        let one_more = Failures::and_one_more(Some(free), t0);
+        assert_eq!(one_more.check(t0), Err(Duration::from_secs(2)));
+        let later = t0 + TimeDelta::seconds(2);
+        assert_eq!(one_more.check(later), Ok(()));
+        let fifth = Failures::and_one_more(Some(one_more), later);
         assert_eq!(
-            throttle.check("dispatcher", t0),
-            Err(Duration::from_secs(2))
-        );
-        let later = t0 + Duration::from_secs(2);
-        assert_eq!(throttle.check("dispatcher", later), Ok(()));
-        throttle.failed("dispatcher", later);
-        assert_eq!(
-            throttle.check("dispatcher", later + Duration::from_secs(1)),
+            fifth.check(later + TimeDelta::seconds(1)),
             Err(Duration::from_secs(3)),
             "4 s after the fifth failure"
         );
-        assert_eq!(throttle.check("someone else", later), Ok(()));
-        throttle.succeeded("Dispatcher");
-        assert_eq!(throttle.check("dispatcher", later), Ok(()));
+        assert_eq!(account("  Dispatcher "), "dispatcher");
     }
 
     #[test]
     fn the_wait_is_capped_and_an_idle_hour_forgets() {
-        let throttle = SignInThrottle::default();
-        let t0 = Instant::now();
-        for _ in 0..40 {
-            throttle.failed("x", t0);
-        }
-        assert_eq!(throttle.check("x", t0), Err(LONGEST_WAIT));
+        let t0 = "2026-12-05T08:00:00Z".parse().unwrap();
+        let many = after(&[t0; 40]).unwrap();
+        assert_eq!(many.check(t0), Err(LONGEST_WAIT));
         let much_later = t0 + FORGET_AFTER;
-        throttle.failed("x", much_later);
-        assert_eq!(
-            throttle.check("x", much_later),
-            Ok(()),
-            "counting starts again"
-        );
+        let again = Failures::and_one_more(Some(many), much_later);
+        assert_eq!(again.count, 1, "counting starts again");
+        assert_eq!(again.check(much_later), Ok(()));
     }
 }

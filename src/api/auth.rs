@@ -101,12 +101,7 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.value;
     // The slow password check on a read connection, the token in a short write.
-    let throttle = state.sign_in.clone();
-    let user = match state
-        .db
-        .run(move |conn| accounts::sign_in(conn, &throttle, &username, &password))
-        .await?
-    {
+    let user = match accounts::sign_in(&state.db, &username, &password, Utc::now()).await? {
         SignIn::Accepted(user) => user,
         SignIn::Wait(wait) => return Err(too_many_failures(wait)),
         SignIn::Refused => {

@@ -34,8 +34,6 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// Origins other sites' scripts may call the API from (CORS); none by default.
     pub cors_origins: Vec<String>,
-    /// Repeated sign-in failures of an account, to slow a password guesser down.
-    pub sign_in: std::sync::Arc<crate::accounts::SignInThrottle>,
 }
 
 impl AppState {
@@ -47,7 +45,6 @@ impl AppState {
             sms_receipt_token: None,
             limits: limits::Limits::default(),
             cors_origins: Vec::new(),
-            sign_in: Default::default(),
         }
     }
 }

@@ -298,6 +298,14 @@ diesel::joinable!(vehicles -> stations (station_id));
 diesel::joinable!(bookings -> donors (donor_id));
 diesel::joinable!(bookings -> sites (site_id));
 diesel::joinable!(api_tokens -> users (user_id));
+
+diesel::table! {
+    sign_in_failures (account) {
+        account -> Text,
+        failures -> Integer,
+        last_failure -> Timestamp,
+    }
+}
 diesel::table! {
     /// Confirmed bookings per station, day, window, site and kind, kept by triggers on
     /// `bookings`.

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{api_tokens, users};
+use super::schema::{api_tokens, sign_in_failures, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -101,4 +101,48 @@ pub fn revoke_token(
     )
     .set(api_tokens::revoked_at.eq(Some(now)))
     .execute(conn)
+}
+
+/// An account's failed sign-ins: how many, and when the last was.
+pub fn sign_in_failures(
+    conn: &mut DbConnection,
+    account: &str,
+) -> QueryResult<Option<(i32, NaiveDateTime)>> {
+    sign_in_failures::table
+        .find(account)
+        .select((sign_in_failures::failures, sign_in_failures::last_failure))
+        .load(conn)
+        .map(super::single)
+}
+
+/// Stores an account's failed sign-ins.
+pub fn set_sign_in_failures(
+    conn: &mut DbConnection,
+    account: &str,
+    failures: i32,
+    last_failure: NaiveDateTime,
+) -> QueryResult<()> {
+    let updated = diesel::update(sign_in_failures::table.find(account))
+        .set((
+            sign_in_failures::failures.eq(failures),
+            sign_in_failures::last_failure.eq(last_failure),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(sign_in_failures::table)
+            .values((
+                sign_in_failures::account.eq(account),
+                sign_in_failures::failures.eq(failures),
+                sign_in_failures::last_failure.eq(last_failure),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets an account's failed sign-ins.
+pub fn clear_sign_in_failures(conn: &mut DbConnection, account: &str) -> QueryResult<()> {
+    diesel::delete(sign_in_failures::table.find(account))
+        .execute(conn)
+        .map(|_| ())
 }

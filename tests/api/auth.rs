@@ -16,6 +16,7 @@ both!(
     sign_in_use_and_revoke_a_token,
     expired_tokens_and_disabled_users_are_refused,
     repeated_sign_in_failures_slow_the_account_down,
+    sign_in_failures_count_on_every_instance,
 );
 
 /// Every dispatcher endpoint, with a body valid enough to reach the authentication check.
@@ -229,4 +230,53 @@ async fn repeated_sign_in_failures_slow_the_account_down(app: &TestApp) {
     let (status, body) = read(attempt(DISPATCHER_PASSWORD).await).await;
     assert_eq!(status, 200, "{body}");
     expect_error(attempt("guess").await, 401, "invalid_credentials").await;
+}
+
+/// Another instance of the service: its own server, its own connections, the same database.
+async fn second_instance(app: &TestApp) -> (String, actix_web::dev::ServerHandle) {
+    let url = app.db.display_url();
+    let db = tokio::task::spawn_blocking(move || bloodmobile::db::Db::open(&url, 2))
+        .await
+        .unwrap()
+        .expect("a second pool on the same database");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let server =
+        bloodmobile::startup::server(bloodmobile::api::AppState::new(db), listener, Some(1))
+            .unwrap();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (address, handle)
+}
+
+async fn sign_in_failures_count_on_every_instance(app: &TestApp) {
+    app.dispatcher_token().await;
+    let (other, handle) = second_instance(app).await;
+    let attempt = |base: String, password: &'static str| {
+        let client = app.client.clone();
+        async move {
+            client
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(&json!({"username": DISPATCHER, "password": password}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Two wrong tries on each instance, at once: four failures of one account.
+    let tries = [
+        attempt(app.address.clone(), "guess"),
+        attempt(app.address.clone(), "guess"),
+        attempt(other.clone(), "guess"),
+        attempt(other.clone(), "guess"),
+    ];
+    for response in futures::future::join_all(tries).await {
+        expect_error(response, 401, "invalid_credentials").await;
+    }
+    // Either instance now makes the account wait, even for the right password.
+    for base in [app.address.clone(), other.clone()] {
+        let refused = attempt(base, DISPATCHER_PASSWORD).await;
+        expect_error(refused, 429, "too_many_failures").await;
+    }
+    handle.stop(false).await;
 }

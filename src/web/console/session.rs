@@ -180,12 +180,7 @@ pub async fn sign_in_submit(
         form.password.clone(),
         state.token_ttl,
     );
-    let throttle = state.sign_in.clone();
-    let user = match state
-        .db
-        .run(move |conn| accounts::sign_in(conn, &throttle, &username, &password))
-        .await?
-    {
+    let user = match accounts::sign_in(&state.db, &username, &password, Utc::now()).await? {
         SignIn::Accepted(user) => user,
         SignIn::Refused => return Ok(refuse(StatusCode::UNAUTHORIZED, 0)),
         SignIn::Wait(wait) => {
