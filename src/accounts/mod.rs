@@ -181,6 +181,11 @@ fn count_try(
     if let Some(Err(wait)) = earlier.map(|f| f.check(now)) {
         return Ok(Err(wait));
     }
+    // Names tried long ago (any name can be tried) are forgotten now and then.
+    static FORGOTTEN: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
+    if crate::db::once_a_minute(&FORGOTTEN, now) {
+        users::forget_sign_in_failures(conn, stored_instant(now - throttle::remembered()))?;
+    }
     let counted = Failures::and_one_more(earlier, now);
     users::set_sign_in_failures(
         conn,

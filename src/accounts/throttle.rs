@@ -19,9 +19,15 @@ pub struct Failures {
     pub last: DateTime<Utc>,
 }
 
-/// The account a username names, as failures are counted: trimmed, lower-cased.
+/// The account a username names, as failures are counted: trimmed, lower-cased, at most 64
+/// characters (no account name is longer).
 pub fn account(username: &str) -> String {
-    username.trim().to_lowercase()
+    username.trim().to_lowercase().chars().take(64).collect()
+}
+
+/// How long failures are remembered after the last one.
+pub fn remembered() -> TimeDelta {
+    FORGET_AFTER
 }
 
 impl Failures {
@@ -78,6 +84,7 @@ mod tests {
             "4 s after the fifth failure"
         );
         assert_eq!(account("  Dispatcher "), "dispatcher");
+        assert_eq!(account(&"x".repeat(1000)).len(), 64);
     }
 
     #[test]

@@ -665,15 +665,6 @@ pub(super) fn book_in_transaction(
     ))
 }
 
-/// Whether this process should delete expired saved responses now: once a minute, not at
-/// every booking (a statement each).
-fn purge_due(now: DateTime<Utc>) -> bool {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    static LAST: AtomicI64 = AtomicI64::new(i64::MIN);
-    let minute = now.timestamp() / 60;
-    LAST.swap(minute, Ordering::Relaxed) != minute
-}
-
 /// The station of a site, as last read in this process (read now if never).
 fn station_of(conn: &mut DbConnection, site_id: i64) -> Result<i64, BookingError> {
     let known = SITE_STATIONS
@@ -706,7 +697,9 @@ fn book_once(
             // Saved responses are kept only as long as a client may retry: older ones are
             // never replayed, and deleted now and then.
             let kept_since = stored_instant(now - IDEMPOTENCY_RETENTION);
-            if purge_due(now) {
+            static PURGED: std::sync::atomic::AtomicI64 =
+                std::sync::atomic::AtomicI64::new(i64::MIN);
+            if crate::db::once_a_minute(&PURGED, now) {
                 idempotency::purge(conn, kept_since)?;
             }
             if let Some(saved) = idempotency::find(conn, &key.stored_key(), kept_since)? {

@@ -45,6 +45,13 @@ pub fn stored_instant(at: DateTime<Utc>) -> NaiveDateTime {
     at.naive_utc().trunc_subsecs(6)
 }
 
+/// Whether housekeeping that `last` guards (deleting expired rows) is due: once a minute in a
+/// process, not at every request that could do it (a statement each).
+pub(crate) fn once_a_minute(last: &std::sync::atomic::AtomicI64, now: DateTime<Utc>) -> bool {
+    let minute = now.timestamp() / 60;
+    last.swap(minute, std::sync::atomic::Ordering::Relaxed) != minute
+}
+
 /// The one row a unique key selects, if any. Lookups load rather than call `.first()`: its bound
 /// `LIMIT ?` makes SQLite compile the statement again at every execution (a bound LIMIT can
 /// change the plan), which cost a fifth of a booking's time.

@@ -140,6 +140,13 @@ pub fn set_sign_in_failures(
     Ok(())
 }
 
+/// Forgets the failed sign-ins of every account whose last failure was before `before`.
+pub fn forget_sign_in_failures(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(sign_in_failures::table.filter(sign_in_failures::last_failure.lt(before)))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Forgets an account's failed sign-ins.
 pub fn clear_sign_in_failures(conn: &mut DbConnection, account: &str) -> QueryResult<()> {
     diesel::delete(sign_in_failures::table.find(account))
