@@ -543,7 +543,12 @@ pub(super) fn book_in_transaction(
         }
     };
     let read = new_booking::read(conn, phone, station_id, request.date)?;
-    let context = site_context_at(conn, request.site_id, "site_id", read.registry_version)?;
+    let context = site_context_at(
+        conn,
+        request.site_id,
+        "site_id",
+        Some(read.registry_version),
+    )?;
     let (site, station) = (&context.site, &context.station);
     let (mut plan_version, mut booked) = (read.plan_version, read.booked);
     if station.id != station_id {

@@ -115,22 +115,3 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<DonorRow> {
         .select(DonorRow::as_select())
         .get_result(conn)
 }
-
-/// Inserts a new donor, or refreshes the stored answers of the donor `existing` (found by phone
-/// in the same transaction).
-pub fn save(
-    conn: &mut DbConnection,
-    existing: Option<i64>,
-    values: &DonorValues,
-) -> QueryResult<DonorRow> {
-    match existing {
-        Some(id) => super::on_backend!(conn, |c| diesel::update(donors::table.find(id))
-            .set(values)
-            .returning(donors::all_columns)
-            .get_result(c)),
-        None => super::on_backend!(conn, |c| diesel::insert_into(donors::table)
-            .values((values, donors::created_at.eq(values.updated_at)))
-            .returning(donors::all_columns)
-            .get_result(c)),
-    }
-}

@@ -23,8 +23,8 @@ use super::schema::{booking_counts, bookings, donors, plans, registry_version};
 /// What a booking reads under its day's lock.
 #[derive(Debug)]
 pub struct Reads {
-    /// The registry's version (see `registry::version`); `None` in a database without one.
-    pub registry_version: Option<i64>,
+    /// The registry's version (see `registry::version`).
+    pub registry_version: i64,
     /// The donor with the booking's phone, if any.
     pub donor: Option<DonorRow>,
     /// The newest plan version of the station-day, if it has a plan.
@@ -107,39 +107,41 @@ pub fn read(
         booking_counts::kind,
         booking_counts::confirmed,
     );
-    // The one row of `registry_version` drives the query, so it answers with no donor too.
-    let rows: Vec<ReadRow<i64>> = match conn {
-        DbConnection::Postgresql(pg) => registry_version::table
-            .left_join(donors::table.on(donors::phone.eq(phone)))
-            .select((
-                registry_version::version,
-                Option::<DonorRow>::as_select(),
-                newest_plan(),
-                counts()
-                    .select(json_agg(json_build_array(window, site, kind, confirmed)))
-                    .single_value(),
-                nextval("bookings_id_seq"),
-                nextval("donors_id_seq"),
-            ))
-            .load(pg)?,
-        DbConnection::Sqlite(sqlite) => {
-            // The donors table once more, for its largest id beside the donor joined.
-            let every_donor = diesel::alias!(donors as every_donor);
-            let rows: Vec<ReadRow<Option<i64>>> = registry_version::table
+    // The one row of `registry_version` drives the query, so it answers with no donor too; the
+    // counts and the ids as each backend gives them.
+    macro_rules! read_with {
+        ($conn:expr, $counts:expr, $booking_id:expr, $donor_id:expr) => {
+            registry_version::table
                 .left_join(donors::table.on(donors::phone.eq(phone)))
                 .select((
                     registry_version::version,
                     Option::<DonorRow>::as_select(),
                     newest_plan(),
-                    counts()
-                        .select(json_group_array(json_array(window, site, kind, confirmed)))
-                        .single_value(),
-                    bookings::table.select(max(bookings::id)).single_value(),
-                    every_donor
-                        .select(max(every_donor.field(donors::id)))
-                        .single_value(),
+                    counts().select($counts).single_value(),
+                    $booking_id,
+                    $donor_id,
                 ))
-                .load(sqlite)?;
+                .load($conn)
+        };
+    }
+    let rows: Vec<ReadRow<i64>> = match conn {
+        DbConnection::Postgresql(pg) => read_with!(
+            pg,
+            json_agg(json_build_array(window, site, kind, confirmed)),
+            nextval("bookings_id_seq"),
+            nextval("donors_id_seq")
+        )?,
+        DbConnection::Sqlite(sqlite) => {
+            // The donors table once more, for its largest id beside the donor joined.
+            let every_donor = diesel::alias!(donors as every_donor);
+            let rows: Vec<ReadRow<Option<i64>>> = read_with!(
+                sqlite,
+                json_group_array(json_array(window, site, kind, confirmed)),
+                bookings::table.select(max(bookings::id)).single_value(),
+                every_donor
+                    .select(max(every_donor.field(donors::id)))
+                    .single_value()
+            )?;
             rows.into_iter()
                 .map(|(version, donor, plan, counts, booking, donor_id)| {
                     let next = |id: Option<i64>| id.unwrap_or(0) + 1;
@@ -153,7 +155,7 @@ pub fn read(
         .next()
         .ok_or(diesel::result::Error::NotFound)?;
     Ok(Reads {
-        registry_version: Some(registry_version),
+        registry_version,
         donor,
         plan_version,
         booked: booked_day(counts.as_deref())?,

@@ -189,22 +189,9 @@ fn reminder(
     })
 }
 
-/// A booking was made (by the donor, or offered from the waitlist) for the donor at
-/// `contacts`: the confirmation with the manage link, and the reminder the day before.
-pub fn booked(
-    conn: &mut DbConnection,
-    station: &Station,
-    booking: &BookingRow,
-    contacts: &Contacts,
-    token: &str,
-    from_waitlist: bool,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let rows = booked_notices(station, booking, contacts, token, from_waitlist, now);
-    notices::enqueue(conn, &rows).map(|_| ())
-}
-
-/// The notices `booked` writes, for writing with the booking itself.
+/// The notices of a booking made (by the donor, or offered from the waitlist) for the donor at
+/// `contacts`: the confirmation with the manage link, and the reminder the day before. The
+/// caller writes them, with the booking itself when it can.
 pub fn booked_notices(
     station: &Station,
     booking: &BookingRow,
