@@ -19,10 +19,17 @@ pub struct Failures {
     pub last: DateTime<Utc>,
 }
 
-/// The account a username names, as failures are counted: trimmed, lower-cased, at most 64
-/// characters (no account name is longer).
+/// The account a username names, as failures are counted: trimmed, lower-cased, without
+/// control characters (a NUL the database could not store), at most 64 characters (no account
+/// name is longer).
 pub fn account(username: &str) -> String {
-    username.trim().to_lowercase().chars().take(64).collect()
+    username
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect()
 }
 
 /// How long failures are remembered after the last one.
@@ -85,6 +92,7 @@ mod tests {
         );
         assert_eq!(account("  Dispatcher "), "dispatcher");
         assert_eq!(account(&"x".repeat(1000)).len(), 64);
+        assert_eq!(account("dis\u{0}patcher"), "dispatcher");
     }
 
     #[test]
