@@ -6,8 +6,14 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::donors;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = donors, treat_none_as_default_value = false)]
+/// Inserted whole, or set whole (its id aside) over the stored row: `None` is written as NULL,
+/// so that each statement is prepared once.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(
+    table_name = donors,
+    treat_none_as_default_value = false,
+    treat_none_as_null = true
+)]
 pub struct DonorRow {
     pub id: i64,
     pub phone: String,
@@ -74,29 +80,6 @@ impl DonorValues {
             apheresis_12m_as_of: v.apheresis_12m_as_of,
             adverse_reaction_before: v.adverse_reaction_before,
             vaccination_time: v.vaccination_time,
-        }
-    }
-}
-
-impl From<&DonorRow> for DonorValues {
-    fn from(row: &DonorRow) -> DonorValues {
-        let r = row.clone();
-        DonorValues {
-            phone: r.phone,
-            name: r.name,
-            email: r.email,
-            birth_date: r.birth_date,
-            sex: r.sex,
-            weight_kg: r.weight_kg,
-            blood_type: r.blood_type,
-            vaccination_date: r.vaccination_date,
-            vaccine_type: r.vaccine_type,
-            updated_at: r.updated_at,
-            apheresis_12m_count: r.apheresis_12m_count,
-            apheresis_12m_volume_ml: r.apheresis_12m_volume_ml,
-            apheresis_12m_as_of: r.apheresis_12m_as_of,
-            adverse_reaction_before: r.adverse_reaction_before,
-            vaccination_time: r.vaccination_time,
         }
     }
 }

@@ -14,9 +14,8 @@ use diesel::sql_types::{
 };
 
 use super::DbConnection;
-use super::bookings::BookedDay;
-use super::bookings::BookingRow;
-use super::donors::{DonorRow, DonorValues};
+use super::bookings::{BookedDay, BookingRow};
+use super::donors::DonorRow;
 use super::notices::NewNotice;
 use super::schema::{booking_counts, bookings, donors, plans, registry_version};
 
@@ -187,7 +186,7 @@ pub fn write(conn: &mut DbConnection, rows: &Rows) -> QueryResult<()> {
                     .execute(sqlite)?;
             } else {
                 diesel::update(donors::table.find(rows.donor.id))
-                    .set(&DonorValues::from(rows.donor))
+                    .set(rows.donor)
                     .execute(sqlite)?;
             }
             diesel::insert_into(bookings::table)
