@@ -163,14 +163,14 @@ fn write_until_closed(
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MAX_BATCH - 1));
         let (committed, delivered) = run_batch(url, &mut conn, batch);
-        match &sync_queue {
-            Some(sync) if committed => {
+        match (&sync_queue, committed) {
+            (Some(sync), Ok(())) => {
                 // The sync thread outlives this one; were it gone, the callers learn of it.
                 let _ = sync.send(delivered);
             }
-            _ => {
+            (_, committed) => {
                 for deliver in delivered {
-                    deliver(Ok(()));
+                    deliver(committed.as_ref().map(|_| ()).map_err(clone_error));
                 }
             }
         }
@@ -207,9 +207,13 @@ fn sync_until_closed(wal: &std::path::Path, batches: Receiver<Committed>, syncs:
     }
 }
 
-/// Runs one batch; returns whether it committed, and its callers' deliveries (each already
-/// holding its own outcome; the argument tells a committed one that its commit failed).
-fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) -> (bool, Vec<Deliver>) {
+/// Runs one batch; returns whether it committed, and its callers' deliveries (each holding its
+/// own outcome, to be told whether its batch committed).
+fn run_batch(
+    url: &str,
+    conn: &mut DbConnection,
+    batch: Vec<Job>,
+) -> (Result<(), DbError>, Vec<Deliver>) {
     crate::metrics::metrics()
         .writer_batch
         .observe(batch.len() as f64);
@@ -224,7 +228,7 @@ fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) -> (bool, Vec<
                 delivered.push(deliver);
             }
         }
-        return (true, delivered);
+        return (Ok(()), delivered);
     }
     let mut delivered = Vec::with_capacity(batch.len());
     for job in batch {
@@ -251,27 +255,19 @@ fn run_batch(url: &str, conn: &mut DbConnection, batch: Vec<Job>) -> (bool, Vec<
             // Its caller learns of the panic from the dropped reply; undo what it began.
             Err(_) => {
                 if !unwind_to_batch(conn) {
+                    // Every piece run so far is told by `restart`.
+                    let restarted = DbError::WriteBatch("the batch was rolled back".into());
                     restart(url, conn, delivered);
-                    return (false, Vec::new());
+                    return (Err(restarted), Vec::new());
                 }
             }
         }
     }
-    match Manager::commit_transaction(conn) {
-        Ok(()) => (true, delivered),
-        Err(e) => {
-            let _ = Manager::rollback_transaction(conn);
-            let failed = DbError::Query(e);
-            let told = delivered
-                .into_iter()
-                .map(|deliver| -> Deliver {
-                    let error = clone_error(&failed);
-                    Box::new(move |_| deliver(Err(error)))
-                })
-                .collect();
-            (false, told)
-        }
+    let committed = Manager::commit_transaction(conn).map_err(DbError::Query);
+    if committed.is_err() {
+        let _ = Manager::rollback_transaction(conn);
     }
+    (committed, delivered)
 }
 
 /// Gives up the batch after a failure inside it: every piece run so far is told it failed,
