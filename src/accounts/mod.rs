@@ -184,7 +184,7 @@ fn count_try(
     // Names tried long ago (any name can be tried) are forgotten now and then.
     static FORGOTTEN: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
     if crate::db::once_a_minute(&FORGOTTEN, now) {
-        users::forget_sign_in_failures(conn, stored_instant(now - throttle::remembered()))?;
+        users::forget_sign_in_failures(conn, stored_instant(now - throttle::FORGET_AFTER))?;
     }
     let counted = Failures::and_one_more(earlier, now);
     users::set_sign_in_failures(

@@ -10,7 +10,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// Failures allowed before any wait.
 const FREE_FAILURES: u32 = 3;
 const LONGEST_WAIT: Duration = Duration::from_secs(300);
-const FORGET_AFTER: TimeDelta = TimeDelta::hours(1);
+/// How long failures are remembered after the last one.
+pub const FORGET_AFTER: TimeDelta = TimeDelta::hours(1);
 
 /// An account's failed sign-ins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +31,6 @@ pub fn account(username: &str) -> String {
         .filter(|c| !c.is_control())
         .take(64)
         .collect()
-}
-
-/// How long failures are remembered after the last one.
-pub fn remembered() -> TimeDelta {
-    FORGET_AFTER
 }
 
 impl Failures {

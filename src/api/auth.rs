@@ -100,7 +100,6 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let TokenRequest { username, password } = body.value;
-    // The slow password check on a read connection, the token in a short write.
     let user = match accounts::sign_in(&state.db, &username, &password, Utc::now()).await? {
         SignIn::Accepted(user) => user,
         SignIn::Wait(wait) => return Err(too_many_failures(wait)),

@@ -174,25 +174,21 @@ pub async fn sign_in_submit(
             },
         )
     };
-    // The password check (argon2, slow) is a read; only opening the session is a write.
-    let (username, password, ttl) = (
-        form.username.clone(),
-        form.password.clone(),
-        state.token_ttl,
-    );
-    let user = match accounts::sign_in(&state.db, &username, &password, Utc::now()).await? {
-        SignIn::Accepted(user) => user,
-        SignIn::Refused => return Ok(refuse(StatusCode::UNAUTHORIZED, 0)),
-        SignIn::Wait(wait) => {
-            let seconds = accounts::seconds_up(wait);
-            let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, seconds);
-            page.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(seconds),
-            );
-            return Ok(page);
-        }
-    };
+    let ttl = state.token_ttl;
+    let user =
+        match accounts::sign_in(&state.db, &form.username, &form.password, Utc::now()).await? {
+            SignIn::Accepted(user) => user,
+            SignIn::Refused => return Ok(refuse(StatusCode::UNAUTHORIZED, 0)),
+            SignIn::Wait(wait) => {
+                let seconds = accounts::seconds_up(wait);
+                let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, seconds);
+                page.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(seconds),
+                );
+                return Ok(page);
+            }
+        };
     let (token, _) = state
         .db
         .write(move |conn| accounts::open_token(conn, user.id, ttl, Utc::now()))
