@@ -5,11 +5,6 @@
 #[path = "api/plan_checker.rs"]
 mod plan_checker;
 
-use std::collections::HashMap;
-
-use bloodmobile::api::sites::Site;
-use bloodmobile::api::stations::Station as StationView;
-use bloodmobile::api::vehicles::Vehicle as VehicleView;
 use bloodmobile::booking::{self, BookingRequest, DonorAnswers};
 use bloodmobile::db::registry::{self, SiteValues, VehicleValues};
 use bloodmobile::db::{Db, DbError, stored_instant};
@@ -24,7 +19,6 @@ use bloodmobile::routing::GeoPoint;
 use bloodmobile::routing::rng::Rng;
 use chrono::{Days, NaiveDate, NaiveTime, Utc};
 use proptest::prelude::*;
-use serde_json::Value;
 
 struct TempDb {
     db: Db,
@@ -166,37 +160,9 @@ fn seed(db: &Db, seed: u64) -> (i64, NaiveDate) {
     (station, date)
 }
 
-/// The plan and the facts it is checked against, read back from the database.
+/// The rules the day's newest plan breaks, read back from the database.
 fn check(db: &Db, station: i64, date: NaiveDate) -> Vec<String> {
-    let mut conn = db.get().unwrap();
-    let (day, _, view) = read_plan(&mut conn, station, date, None).unwrap();
-    let plan = serde_json::to_value(&view).unwrap();
-    let station_row = registry::find_station(&mut conn, station).unwrap().unwrap();
-    let station_json = serde_json::to_value(StationView::try_from(station_row).unwrap()).unwrap();
-    let vehicles: Vec<Value> = registry::list_vehicles(&mut conn, Some(station))
-        .unwrap()
-        .into_iter()
-        .map(|v| serde_json::to_value(VehicleView::from(v)).unwrap())
-        .collect();
-    let sites: HashMap<i64, Value> = day
-        .sites
-        .values()
-        .map(|s| (s.id, serde_json::to_value(Site::from(s.clone())).unwrap()))
-        .collect();
-    let bookings: Vec<(String, String)> = day
-        .bookings
-        .iter()
-        .map(|b| (b.reference.clone(), b.kind.as_str().to_string()))
-        .collect();
-    plan_checker::violations(
-        &plan,
-        &plan_checker::Facts {
-            station: &station_json,
-            vehicles: &vehicles,
-            sites: &sites,
-            bookings: &bookings,
-        },
-    )
+    plan_checker::stored_violations(&mut db.get().unwrap(), station, date).1
 }
 
 proptest! {

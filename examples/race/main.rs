@@ -13,6 +13,8 @@
 
 mod cluster;
 mod load;
+#[path = "../../tests/api/plan_checker.rs"]
+mod plan_checker;
 mod processes;
 #[path = "../support/receivers.rs"]
 mod receivers;

@@ -3,6 +3,8 @@
 //! and never uses the planner's code. What it checks: windows, shifts, beds (service times),
 //! bag stock, kinds (of each stop's bookings as booked), the processing limit, drive times between stops, and that every confirmed
 //! booking of the day is in the plan exactly once.
+//!
+//! `stored_violations` checks a day's newest stored plan against the registry it was made from.
 
 use std::collections::{HashMap, HashSet};
 
@@ -46,6 +48,56 @@ fn int(value: &Value) -> i64 {
     value
         .as_i64()
         .unwrap_or_else(|| panic!("an integer: {value}"))
+}
+
+/// The newest stored plan of a station-day as the API shows it, and every rule it breaks,
+/// checked against the station, vehicles, sites and confirmed bookings the database holds.
+#[allow(dead_code)] // not every test that includes the checker reads plans from a database
+pub fn stored_violations(
+    conn: &mut bloodmobile::db::DbConnection,
+    station_id: i64,
+    date: NaiveDate,
+) -> (bloodmobile::dispatch::view::PlanView, Vec<String>) {
+    use bloodmobile::api::{sites::Site, stations::Station, vehicles::Vehicle};
+    use bloodmobile::db::registry;
+    let (day, _, view) =
+        bloodmobile::dispatch::view::read_plan(conn, station_id, date, None).expect("a plan");
+    let station = registry::find_station(conn, station_id)
+        .expect("the station")
+        .expect("a station");
+    let station =
+        serde_json::to_value(Station::try_from(station).expect("a station view")).expect("JSON");
+    let vehicles: Vec<Value> = registry::list_vehicles(conn, Some(station_id))
+        .expect("the vehicles")
+        .into_iter()
+        .map(|v| serde_json::to_value(Vehicle::from(v)).expect("JSON"))
+        .collect();
+    let sites: HashMap<i64, Value> = day
+        .sites
+        .values()
+        .map(|s| {
+            (
+                s.id,
+                serde_json::to_value(Site::from(s.clone())).expect("JSON"),
+            )
+        })
+        .collect();
+    let bookings: Vec<(String, String)> = day
+        .bookings
+        .iter()
+        .map(|b| (b.reference.clone(), b.kind.as_str().to_string()))
+        .collect();
+    let plan = serde_json::to_value(&view).expect("JSON");
+    let broken = violations(
+        &plan,
+        &Facts {
+            station: &station,
+            vehicles: &vehicles,
+            sites: &sites,
+            bookings: &bookings,
+        },
+    );
+    (view, broken)
 }
 
 /// Every rule the plan breaks (empty: none).
