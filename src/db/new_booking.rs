@@ -319,7 +319,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for WritePostgres<'_> 
             Array<Text> => &n.payload, Array<Text> => &n.status,
             Array<Timestamp> => &n.due_at, Array<Timestamp> => &n.created_at,
         );
-        out.push_sql(") ON CONFLICT DO NOTHING");
+        out.push_sql(") ON CONFLICT (dedupe_key) DO NOTHING");
         Ok(())
     }
 }

@@ -83,11 +83,13 @@ fn enqueue_array<const N: usize>(
     match conn {
         DbConnection::Postgresql(pg) => diesel::insert_into(notices::table)
             .values(rows)
-            .on_conflict_do_nothing()
+            .on_conflict(notices::dedupe_key)
+            .do_nothing()
             .execute(pg),
         DbConnection::Sqlite(sqlite) => diesel::insert_into(notices::table)
             .values(rows)
-            .on_conflict_do_nothing()
+            .on_conflict(notices::dedupe_key)
+            .do_nothing()
             .execute(sqlite),
     }
 }
