@@ -54,6 +54,9 @@ struct Shared {
     ports: Vec<u16>,
     seeded: Seeded,
     next: AtomicUsize,
+    /// Clients wait before an attempt numbered this or more until the controller's next event
+    /// has begun, so that every event happens under load however long the last one took.
+    gate: AtomicUsize,
     attempts: usize,
     /// When the database was stopped and started again (5xx inside it are expected).
     outage: Mutex<Option<(Instant, Option<Instant>)>>,
@@ -152,6 +155,9 @@ async fn client(shared: Arc<Shared>, seed: u64) {
         let n = shared.next.fetch_add(1, Ordering::Relaxed);
         if n >= shared.attempts {
             break;
+        }
+        while n >= shared.gate.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         // Phones repeat: the same donor trying twice must be refused.
         let phone = rng.gen_range(0..(shared.attempts * 3 / 4).max(1));
@@ -325,12 +331,14 @@ async fn replan_and_publish(shared: &Shared) {
     }
 }
 
-/// Stops the database for 10 s and watches `/readyz` turn red and back.
-async fn outage(shared: &Shared, cluster: &Cluster) {
+/// Stops the database for 10 s and watches `/readyz` turn red and back; `stopped` lets the
+/// clients go on once it is down.
+async fn outage(shared: &Shared, cluster: &Cluster, stopped: impl FnOnce()) {
     let port = shared.ports[shared.ports.len() - 1];
     *shared.outage.lock().unwrap() = Some((Instant::now(), None));
     eprintln!("race: stopping PostgreSQL for 10 s");
     tokio::task::block_in_place(|| cluster.down()).expect("stop PostgreSQL");
+    stopped();
     let stopped = Instant::now();
     let mut red = false;
     while stopped.elapsed() < Duration::from_secs(10) {
@@ -378,6 +386,7 @@ pub async fn run(
         ports,
         seeded: seeded.clone(),
         next: AtomicUsize::new(0),
+        gate: AtomicUsize::new(0),
         attempts: options.attempts,
         outage: Mutex::new(None),
         report: Mutex::new(Report::default()),
@@ -386,26 +395,37 @@ pub async fn run(
     let clients: Vec<_> = (0..options.concurrency)
         .map(|c| tokio::spawn(client(shared.clone(), c as u64 + 1)))
         .collect();
+    let mark = |share: f64| (options.attempts as f64 * share) as usize;
     let progress = |share: f64| {
         let shared = shared.clone();
         async move {
-            let mark = (shared.attempts as f64 * share) as usize;
-            while shared.next.load(Ordering::Relaxed) < mark && !shared.done.load(Ordering::Relaxed)
+            while shared.next.load(Ordering::Relaxed) < mark(share)
+                && !shared.done.load(Ordering::Relaxed)
             {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
     };
+    let open_until = |share: Option<f64>| {
+        shared
+            .gate
+            .store(share.map_or(usize::MAX, mark), Ordering::Relaxed)
+    };
+    let (replan_at, outage_at) = (0.45, options.outage.then_some(0.6));
+    open_until(Some(if options.crash { 0.25 } else { replan_at }));
     let controller = async {
         if options.crash {
             progress(0.25).await;
+            open_until(Some(replan_at));
             tokio::task::block_in_place(|| fleet.crash_and_restart());
         }
-        progress(0.45).await;
+        progress(replan_at).await;
+        // Clients book on while the days are planned, up to the outage's mark.
+        open_until(outage_at);
         replan_and_publish(&shared).await;
-        if options.outage {
-            progress(0.6).await;
-            outage(&shared, &cluster).await;
+        if let Some(share) = outage_at {
+            progress(share).await;
+            outage(&shared, &cluster, || open_until(None)).await;
         }
     };
     let clients = async {

@@ -326,7 +326,8 @@ pub fn check(
 }
 
 /// Whether the result shows a failure: a count that must be 0 is not, a process died, a day
-/// could not be planned, the notices did not drain, `/readyz` did not turn red and back.
+/// could not be planned, the notices did not drain, `/readyz` did not turn red and back, an
+/// outage no request saw.
 pub fn failures(result: &Map<String, Value>) -> bool {
     let nonzero = |key: &str| result.get(key).and_then(Value::as_u64).unwrap_or(0) > 0;
     let must_be_zero = [
@@ -346,5 +347,6 @@ pub fn failures(result: &Map<String, Value>) -> bool {
         || result.get("plain_connection_refused") == Some(&Value::Bool(false))
         || result.get("readyz_red_during_outage") == Some(&Value::Bool(false))
         || result.get("readyz_back_after_s") == Some(&Value::Null)
+        || (result.contains_key("readyz_red_during_outage") && !nonzero("errors_5xx_during_outage"))
         || result.get("accepted").and_then(Value::as_u64) == Some(0)
 }
