@@ -244,6 +244,7 @@ fn serve(database_url: &str, settings: ServeSettings) -> anyhow::Result<()> {
         sms_receipt_token: settings.notices.sms_receipt_token.clone(),
         limits: Limits::new(settings.rate_limit, settings.trust_forwarded_for),
         cors_origins: settings.cors_origins.clone(),
+        metrics_token: settings.metrics_token.clone(),
         ..AppState::new(db.clone())
     };
     println!("bloodmobile listening on http://{address}");

@@ -35,6 +35,9 @@ pub struct ServeSettings {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// Bearer token `GET /metrics` asks for; unset: anyone who reaches it may read it.
+    #[arg(long, env = "BLOODMOBILE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Load the Jingzhou demo region into an empty database before serving.
     #[arg(long)]
     pub demo: bool,

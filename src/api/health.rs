@@ -1,10 +1,12 @@
 //! Liveness and readiness for load balancers and operators.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use diesel::RunQueryDsl;
 use serde_json::json;
 
-use super::AppState;
+use super::auth::bearer_token;
+use super::{ApiError, AppState};
 use crate::db::DbError;
 
 /// The process is up.
@@ -38,9 +40,23 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics of this process, with the notice queue and the database pool read now.
+/// Prometheus metrics of this process, with the notice queue and the database pool read now;
+/// with a metrics token configured, only for requests that carry it.
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.metrics_token {
+        let given = bearer_token(&req).unwrap_or_default();
+        if !crate::booking::same_secret(&given, expected) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "metrics need the monitoring token",
+            ));
+        }
+    }
     let m = crate::metrics::metrics();
     let (open, idle) = state.db.pool_state();
     m.pool.with_label_values(&["open"]).set(i64::from(open));
@@ -62,7 +78,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             .map_or(0, |due| (now.naive_utc() - due).num_seconds().max(0));
         m.oldest_due_seconds.set(waited);
     }
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(m.render())
+        .body(m.render()))
 }

@@ -34,10 +34,12 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// Origins other sites' scripts may call the API from (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// The bearer token `/metrics` asks for, if any.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
-    /// The state for `db` with the defaults: 12-hour tokens, no limits, no CORS.
+    /// The state for `db` with the defaults: 12-hour tokens, no limits, no CORS, open metrics.
     pub fn new(db: Db) -> AppState {
         AppState {
             db,
@@ -45,6 +47,7 @@ impl AppState {
             sms_receipt_token: None,
             limits: limits::Limits::default(),
             cors_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! What every request meets before a handler: per-client rate limits and CORS. They do not
-//! depend on the database, so they run on SQLite only.
+//! What every request meets before a handler (per-client rate limits, CORS, request ids) and
+//! the metrics, behind their token when one is set. They do not depend on the database, so
+//! they run on SQLite only.
 
 use bloodmobile::api::limits::Limits;
 
@@ -225,5 +226,32 @@ async fn every_response_carries_a_request_id_and_metrics_count_what_happened() {
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_ask_for_the_token_when_one_is_configured() {
+    let app = spawn_app_with(Backend::Sqlite, |state| {
+        state.metrics_token = Some("scrape-secret".into());
+    })
+    .await
+    .expect("SQLite always runs");
+    let scrape = |token: Option<&'static str>| {
+        let mut request = app.client.get(app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    for token in [None, Some("scrape-secreT"), Some("scrape-secret-and-more")] {
+        let response = scrape(token).await.unwrap();
+        assert_eq!(response.status(), 401, "{token:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_token", "{body}");
+    }
+    let response = scrape(Some("scrape-secret")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("bloodmobile_db_pool_connections"), "{text}");
     app.stop().await;
 }
