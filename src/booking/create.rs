@@ -590,7 +590,10 @@ pub(super) fn book_in_transaction(
     let values = donor_values(&request.donor, stored.as_ref(), now, today);
     let donor = match &stored {
         Some(stored) => values.stored_as(stored.id, stored.created_at),
-        None => values.stored_as(read.new_donor_id, values.updated_at),
+        None => {
+            let first_stored = values.updated_at;
+            values.stored_as(read.new_donor_id, first_stored)
+        }
     };
     let at = stored_instant(now);
     let token = new_secret();

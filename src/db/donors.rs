@@ -60,26 +60,25 @@ pub struct DonorValues {
 
 impl DonorValues {
     /// The donor as stored with these answers: `id`, and `created_at` when first stored.
-    pub fn stored_as(&self, id: i64, created_at: NaiveDateTime) -> DonorRow {
-        let v = self.clone();
+    pub fn stored_as(self, id: i64, created_at: NaiveDateTime) -> DonorRow {
         DonorRow {
             id,
-            phone: v.phone,
-            name: v.name,
-            email: v.email,
-            birth_date: v.birth_date,
-            sex: v.sex,
-            weight_kg: v.weight_kg,
-            blood_type: v.blood_type,
-            vaccination_date: v.vaccination_date,
-            vaccine_type: v.vaccine_type,
+            phone: self.phone,
+            name: self.name,
+            email: self.email,
+            birth_date: self.birth_date,
+            sex: self.sex,
+            weight_kg: self.weight_kg,
+            blood_type: self.blood_type,
+            vaccination_date: self.vaccination_date,
+            vaccine_type: self.vaccine_type,
             created_at,
-            updated_at: v.updated_at,
-            apheresis_12m_count: v.apheresis_12m_count,
-            apheresis_12m_volume_ml: v.apheresis_12m_volume_ml,
-            apheresis_12m_as_of: v.apheresis_12m_as_of,
-            adverse_reaction_before: v.adverse_reaction_before,
-            vaccination_time: v.vaccination_time,
+            updated_at: self.updated_at,
+            apheresis_12m_count: self.apheresis_12m_count,
+            apheresis_12m_volume_ml: self.apheresis_12m_volume_ml,
+            apheresis_12m_as_of: self.apheresis_12m_as_of,
+            adverse_reaction_before: self.adverse_reaction_before,
+            vaccination_time: self.vaccination_time,
         }
     }
 }
