@@ -291,9 +291,6 @@ impl SiteContext {
         window_index: usize,
         kind: DonationKind,
     ) -> Result<bool, BookingError> {
-        if !self.reaches(date, window_index, kind) {
-            return Ok(false);
-        }
         let booked = bookings::booked_by_day(conn, self.station.id, date, date)?
             .remove(&date)
             .unwrap_or_default();
