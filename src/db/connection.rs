@@ -532,7 +532,13 @@ where
             for key in keys {
                 sql.push_str(&format!(" SELECT pg_advisory_xact_lock({key});"));
             }
-            AnsiTransactionManager::begin_transaction_sql(inner, &sql)?
+            if let Err(e) = AnsiTransactionManager::begin_transaction_sql(inner, &sql) {
+                // `BEGIN` may have run and a lock after it failed (a lock or statement
+                // timeout): end that transaction, which diesel does not know of, or the
+                // connection would refuse every later statement.
+                let _ = inner.batch_execute("ROLLBACK");
+                return Err(e.into());
+            }
         }
         _ => {
             <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;

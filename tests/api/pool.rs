@@ -1,4 +1,5 @@
-//! The PostgreSQL pool: a connection whose server went away is not handed out again.
+//! PostgreSQL connections: one whose server went away is not handed out again, and one whose
+//! transaction could not take its locks is left usable.
 
 use bloodmobile::db::{Db, DbConnection, connection};
 use diesel::prelude::*;
@@ -40,6 +41,38 @@ async fn a_connection_whose_server_went_away_is_replaced_at_once() {
         // ...and the pool, told so, opens another instead of handing it out again.
         let again = backend_pid(&mut db.get().unwrap()).expect("a fresh connection");
         assert_ne!(again, pid);
+    })
+    .await
+    .unwrap();
+    app.stop().await;
+}
+
+/// A transaction whose first lock cannot be had (here: `lock_timeout`) fails, and leaves the
+/// connection out of any transaction, so that its next statement works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_that_cannot_be_had_leaves_no_transaction_open() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let url = app.db.display_url();
+    tokio::task::spawn_blocking(move || {
+        use bloodmobile::db::write_transaction_locked;
+        use diesel::connection::SimpleConnection;
+        let key = bloodmobile::db::lock_key("a key held elsewhere");
+        let mut holder = connection::establish(&url).unwrap();
+        holder
+            .batch_execute(&format!("SELECT pg_advisory_lock({key})"))
+            .unwrap();
+        let mut conn = connection::establish(&url).unwrap();
+        conn.batch_execute("SET lock_timeout = '100ms'").unwrap();
+        let waited = write_transaction_locked(&mut conn, &[key], |_| diesel::QueryResult::Ok(()));
+        assert!(waited.is_err(), "the lock is held elsewhere");
+        backend_pid(&mut conn).expect("the connection is usable again");
+        holder
+            .batch_execute(&format!("SELECT pg_advisory_unlock({key})"))
+            .unwrap();
+        write_transaction_locked(&mut conn, &[key], |_| diesel::QueryResult::Ok(()))
+            .expect("the lock, free now, is taken");
     })
     .await
     .unwrap();
