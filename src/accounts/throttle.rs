@@ -43,8 +43,14 @@ impl Failures {
     }
 
     /// `Err(wait)` while the account must wait before its next try.
+    /// A try started before the last failure was counted (tries made at once are counted in
+    /// turn) waits no longer than the rule says, and for a free failure not at all.
     pub fn check(&self, now: DateTime<Utc>) -> Result<(), Duration> {
-        let ready = self.last + TimeDelta::from_std(self.wait()).unwrap_or(TimeDelta::MAX);
+        let wait = self.wait();
+        if wait.is_zero() {
+            return Ok(());
+        }
+        let ready = self.last + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX);
         match (ready - now).to_std() {
             Ok(wait) if !wait.is_zero() => Err(wait),
             _ => Ok(()),
@@ -76,6 +82,9 @@ mod tests {
         let t0 = "2026-12-05T08:00:00Z".parse().unwrap();
         let free = after(&[t0; FREE_FAILURES as usize]).unwrap();
         assert_eq!(free.check(t0), Ok(()));
+        // A try that started a moment before the last free failure was counted.
+        let a_moment_before = t0 - TimeDelta::milliseconds(5);
+        assert_eq!(free.check(a_moment_before), Ok(()));
         let one_more = Failures::and_one_more(Some(free), t0);
         assert_eq!(one_more.check(t0), Err(Duration::from_secs(2)));
         let later = t0 + TimeDelta::seconds(2);
