@@ -299,10 +299,12 @@ pub async fn receipt(
     Ok(HttpResponse::Ok().json(row))
 }
 
-/// Compares two secrets in time that does not depend on where they differ.
+/// A phone that is to get no text messages.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptOut {
+    /// E.164 ("+8613800138000") or a Chinese 11-digit mobile ("13800138000").
+    #[schema(example = "+8613800138000")]
     pub phone: String,
 }
 
