@@ -102,6 +102,7 @@ pub struct CreateBookingBody {
     /// Defaults to the station's usual volume of the kind (400 ml of whole blood).
     pub volume_ml: Option<u32>,
     /// "zh-CN" (default) or "en": notices and refusals are written in it.
+    #[schema(value_type = Option<Language>)]
     pub language: Option<String>,
     pub donor: DonorBody,
 }
@@ -291,13 +292,62 @@ mod tests {
         let e = body("2026-12-06").parse_at(now).unwrap_err();
         assert_eq!(e.field, "donor.last_donation.date");
     }
+
+    fn key_of(value: &str) -> Result<Option<IdempotencyKey>, ApiError> {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header((IDEMPOTENCY_HEADER, value))
+            .to_http_request();
+        idempotency_key(&req, b"{}")
+    }
+
+    /// The header's pattern as the OpenAPI document gives it, without its anchors.
+    fn documented_pattern() -> String {
+        use utoipa::OpenApi;
+        let doc = serde_json::to_value(crate::api::openapi::ApiDoc::openapi()).unwrap();
+        let pattern = doc["paths"]["/api/v1/bookings"]["post"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == IDEMPOTENCY_HEADER)
+            .unwrap()["schema"]["pattern"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        pattern
+            .strip_prefix('^')
+            .and_then(|p| p.strip_suffix('$'))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn idempotency_keys_the_document_forbids_are_refused() {
+        let too_long = "k".repeat(129);
+        for value in ["", "   ", "two words", "键", too_long.as_str()] {
+            assert!(key_of(value).is_err(), "{value:?} was accepted");
+        }
+        assert_eq!(key_of(" abc-123 ").unwrap().unwrap().key, "abc-123");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn idempotency_keys_the_document_allows_are_accepted(
+            value in proptest::string::string_regex(&documented_pattern()).unwrap()
+        ) {
+            let key = key_of(&value).unwrap().unwrap();
+            proptest::prop_assert_eq!(key.key, value.trim());
+        }
+    }
 }
 
 #[utoipa::path(
     operation_id = "create_booking",
     tag = "bookings",
     request_body = CreateBookingBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first result")),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "A retried request with the same key returns the first result: 1 to 128 \
+                       printable ASCII characters",
+        pattern = r"^[ \t]*[!-~]{1,128}[ \t]*$")),
     responses(
         (status = 201, body = BookingDetails),
         (status = 400, description = "malformed input", body = ErrorBody),
