@@ -304,18 +304,18 @@ mod tests {
     fn documented_pattern() -> String {
         use utoipa::OpenApi;
         let doc = serde_json::to_value(crate::api::openapi::ApiDoc::openapi()).unwrap();
-        let pattern = doc["paths"]["/api/v1/bookings"]["post"]["parameters"]
+        let parameters = doc["paths"]["/api/v1/bookings"]["post"]["parameters"]
             .as_array()
-            .unwrap()
+            .unwrap();
+        let header = parameters
             .iter()
             .find(|p| p["name"] == IDEMPOTENCY_HEADER)
-            .unwrap()["schema"]["pattern"]
-            .as_str()
-            .unwrap()
-            .to_string();
+            .unwrap();
+        let pattern = header["schema"]["pattern"].as_str().unwrap();
         pattern
             .strip_prefix('^')
-            .and_then(|p| p.strip_suffix('$'))
+            .unwrap()
+            .strip_suffix('$')
             .unwrap()
             .to_string()
     }
