@@ -237,9 +237,19 @@ pub async fn queue(state: web::Data<AppState>, _: Dispatcher) -> Result<HttpResp
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Receipt {
     pub out_id: String,
-    /// delivered or failed.
+    // Read as text, so that another word gets a field-level error.
+    #[schema(value_type = ReceiptStatus)]
     pub status: String,
     pub error: Option<String>,
+}
+
+/// What became of a text message.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // only its schema is used
+pub enum ReceiptStatus {
+    Delivered,
+    Failed,
 }
 
 /// Records a delivery receipt: the same receipt again, or receipts out of order, change
@@ -359,7 +369,7 @@ pub async fn add_opt_out(
 
 /// Lets text messages reach a phone again.
 #[utoipa::path(
-    operation_id = "remove_opt_out", tag = "notices", params(("phone" = String, Path)), security(("bearer" = [])),
+    operation_id = "remove_opt_out", tag = "notices", params(("phone" = String, Path, description = "The phone as it was opted out (E.164 or an 11-digit Chinese mobile)", example = "+8613800138000")), security(("bearer" = [])),
     responses((status = 204, description = "opted in"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/notices/opt-outs/{phone}")]
 pub async fn remove_opt_out(
