@@ -19,16 +19,29 @@ pub const SITE_KINDS: [&str; 2] = ["community", "village"];
 #[serde(deny_unknown_fields)]
 pub struct SiteFields {
     pub station_id: Option<i64>,
+    // Read as text, so that another word gets a field-level error.
+    #[schema(value_type = Option<SiteKind>)]
     pub kind: Option<String>,
     pub district: Option<String>,
     pub township: Option<String>,
     pub name: Option<String>,
     pub address: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: Option<f64>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub active: Option<bool>,
+}
+
+/// A community (社区) or a village (村): [`SITE_KINDS`] as the API document gives them.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // only its schema is used
+pub enum SiteKind {
+    Community,
+    Village,
 }
 
 /// `kind` must be one of [`SITE_KINDS`].

@@ -19,7 +19,9 @@ pub struct VehicleFields {
     pub station_id: Option<i64>,
     pub name: Option<String>,
     pub plate: Option<String>,
+    #[schema(minimum = 1, maximum = 50)]
     pub beds: Option<i32>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub donors_per_day: Option<i32>,
     #[schema(value_type = Option<String>)]
     pub shift_start: Option<NaiveTime>,

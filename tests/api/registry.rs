@@ -12,6 +12,7 @@ both!(
     vehicles_in_and_out_of_service_change_capacity,
     station_settings_change_the_calendar,
     site_search_filters_and_escapes,
+    documented_bounds_are_the_services,
 );
 
 async fn send(
@@ -674,4 +675,84 @@ async fn expect_field_errors(
         .await;
         assert_eq!(error["field"], field, "{body}: {error}");
     }
+}
+
+/// The bounds and values the OpenAPI document gives sites and vehicles are the ones the
+/// service checks: its least and greatest values are taken, one step beyond is refused by field.
+async fn documented_bounds_are_the_services(app: &TestApp) {
+    let token = app.dispatcher_token().await;
+    let (_, doc) = read(app.get("/api/v1/openapi.json").await).await;
+    let schemas = &doc["components"]["schemas"];
+    let (status, station) = send(
+        app,
+        Method::POST,
+        "/api/v1/stations",
+        &token,
+        &station_body(),
+    )
+    .await;
+    assert_eq!(status, 201, "{station}");
+    let station_id = station["id"].as_i64().unwrap();
+    let mut made = 0;
+    let mut create = async |path: &str, mut body: Value| {
+        made += 1;
+        body["name"] = json!(format!("边界{made}"));
+        send(app, Method::POST, path, &token, &body).await
+    };
+    let cases = [
+        (
+            "VehicleFields",
+            "beds",
+            "/api/v1/vehicles",
+            vehicle_body(station_id),
+        ),
+        (
+            "VehicleFields",
+            "donors_per_day",
+            "/api/v1/vehicles",
+            vehicle_body(station_id),
+        ),
+        ("SiteFields", "lat", "/api/v1/sites", site_body(station_id)),
+        ("SiteFields", "lon", "/api/v1/sites", site_body(station_id)),
+    ];
+    for (schema, field, path, base) in cases {
+        let bounds = &schemas[schema]["properties"][field];
+        let (min, max) = (bounds["minimum"].as_f64(), bounds["maximum"].as_f64());
+        let (min, max) = (min.expect(field), max.expect(field));
+        let whole = base[field].is_i64();
+        let step = if whole { 1.0 } else { 0.001 };
+        let number = |v: f64| if whole { json!(v as i64) } else { json!(v) };
+        for (value, taken) in [
+            (min - step, false),
+            (min, true),
+            (max, true),
+            (max + step, false),
+        ] {
+            let mut body = base.clone();
+            body[field] = number(value);
+            let (status, answer) = create(path, body).await;
+            if taken {
+                assert_eq!(status, 201, "{field} = {value}: {answer}");
+            } else {
+                assert_eq!(status, 400, "{field} = {value}: {answer}");
+                assert_eq!(answer["error"]["field"], field, "{answer}");
+            }
+        }
+    }
+    let kinds = schemas["SiteKind"]["enum"].as_array().expect("site kinds");
+    assert!(!kinds.is_empty());
+    for kind in kinds {
+        let mut body = site_body(station_id);
+        body["kind"] = kind.clone();
+        let (status, answer) = create("/api/v1/sites", body).await;
+        assert_eq!(status, 201, "{kind}: {answer}");
+    }
+    let mut body = site_body(station_id);
+    body["kind"] = json!("town");
+    let (status, answer) = create("/api/v1/sites", body).await;
+    assert_eq!(
+        (status, &answer["error"]["field"]),
+        (400, &json!("kind")),
+        "{answer}"
+    );
 }
