@@ -25,6 +25,20 @@ async fn send(
     read(app.dispatcher(method, path, Some(token), Some(body)).await).await
 }
 
+/// `station_body` created; the new station as the API answers it.
+async fn create_station(app: &TestApp, token: &str) -> Value {
+    let (status, station) = send(
+        app,
+        Method::POST,
+        "/api/v1/stations",
+        token,
+        &station_body(),
+    )
+    .await;
+    assert_eq!(status, 201, "{station}");
+    station
+}
+
 fn station_body() -> Value {
     json!({
         "name": "宜昌市中心血站",
@@ -66,15 +80,7 @@ fn vehicle_body(station_id: i64) -> Value {
 
 async fn creates_a_station_a_site_and_a_vehicle(app: &TestApp) {
     let token = app.dispatcher_token().await;
-    let (status, station) = send(
-        app,
-        Method::POST,
-        "/api/v1/stations",
-        &token,
-        &station_body(),
-    )
-    .await;
-    assert_eq!(status, 201, "{station}");
+    let station = create_station(app, &token).await;
     let station_id = station["id"].as_i64().unwrap();
     assert_eq!(station["name"], "宜昌市中心血站");
     assert_eq!(station["time_zone"], "Asia/Shanghai");
@@ -683,15 +689,7 @@ async fn documented_bounds_are_the_services(app: &TestApp) {
     let token = app.dispatcher_token().await;
     let (_, doc) = read(app.get("/api/v1/openapi.json").await).await;
     let schemas = &doc["components"]["schemas"];
-    let (status, station) = send(
-        app,
-        Method::POST,
-        "/api/v1/stations",
-        &token,
-        &station_body(),
-    )
-    .await;
-    assert_eq!(status, 201, "{station}");
+    let station = create_station(app, &token).await;
     let station_id = station["id"].as_i64().unwrap();
     let mut made = 0;
     let mut create = async |path: &str, mut body: Value| {
