@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -243,10 +244,10 @@ pub struct Receipt {
     pub error: Option<String>,
 }
 
-/// What became of a text message.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // only its schema is used
+/// What became of a text message: the words a receipt's `status` may be, for the handler and
+/// the API document alike.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ReceiptStatus {
     Delivered,
     Failed,
@@ -275,10 +276,12 @@ pub async fn receipt(
         }
     }
     let receipt = body.value;
-    let delivered = match receipt.status.as_str() {
-        "delivered" => true,
-        "failed" => false,
-        _ => {
+    let status: Result<ReceiptStatus, serde::de::value::Error> =
+        ReceiptStatus::deserialize(receipt.status.as_str().into_deserializer());
+    let delivered = match status {
+        Ok(ReceiptStatus::Delivered) => true,
+        Ok(ReceiptStatus::Failed) => false,
+        Err(_) => {
             return Err(ApiError::bad_request(
                 "invalid_status",
                 "status",

@@ -11,9 +11,6 @@ use crate::db::{DbConnection, stored_instant};
 use crate::domain::FieldError;
 use crate::domain::donor::PhoneNumber;
 
-/// "community" or "village".
-pub const SITE_KINDS: [&str; 2] = ["community", "village"];
-
 /// A site as a dispatcher enters it. On a change every field is optional.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,18 +32,21 @@ pub struct SiteFields {
     pub active: Option<bool>,
 }
 
-/// A community (社区) or a village (村): [`SITE_KINDS`] as the API document gives them.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)] // only its schema is used
+/// A community (社区) or a village (村): the words a site's `kind` may be, for the check and
+/// the API document alike.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum SiteKind {
     Community,
     Village,
 }
 
-/// `kind` must be one of [`SITE_KINDS`].
+/// `kind` must name a [`SiteKind`].
 pub fn check_kind(kind: &str) -> Result<(), FieldError> {
-    if SITE_KINDS.contains(&kind) {
+    use serde::de::IntoDeserializer;
+    let parsed: Result<SiteKind, serde::de::value::Error> =
+        SiteKind::deserialize(kind.into_deserializer());
+    if parsed.is_ok() {
         Ok(())
     } else {
         Err(FieldError::new(
