@@ -8,6 +8,8 @@ mod bad_input;
 mod bookings;
 mod browser;
 mod concurrency;
+mod console;
+mod console_registry;
 mod dispatch;
 mod edge;
 mod eligibility;

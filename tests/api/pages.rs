@@ -5,6 +5,7 @@
 
 use crate::both;
 use crate::browser::{Browser, key};
+use crate::console::{cookie, csrf_field, open_sign_in_form};
 use crate::helpers::{DISPATCHER, DISPATCHER_PASSWORD, TestApp, day, minimal_body, unique_phone};
 use fantoccini::key::Key;
 
@@ -281,39 +282,6 @@ async fn a_dispatcher_plans_moves_publishes_and_prints_a_run_sheet(app: &TestApp
     }
     b.shot("run-sheet").await;
     b.close().await;
-}
-
-/// The `name=value` of a response's `Set-Cookie` for `name`.
-fn cookie(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no cookie {name}"))
-}
-
-/// The value of the hidden `csrf` field of a page.
-fn csrf_field(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let at = html.find(marker).expect("a csrf field") + marker.len();
-    html[at..at + html[at..].find('"').unwrap()].to_string()
-}
-
-/// A client that does not follow redirects, the dispatcher's account, and the sign-in form
-/// at `path`: its cookie and its `csrf` field.
-async fn open_sign_in_form(app: &TestApp, path: &str) -> (reqwest::Client, String, String) {
-    let _ = app.dispatcher_token().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = client.get(app.url(path)).send().await.unwrap();
-    let sign_in_cookie = cookie(&form, "bm_sign_in");
-    let token = csrf_field(&form.text().await.unwrap());
-    (client, sign_in_cookie, token)
 }
 
 async fn pages_refuse_forged_forms_and_keep_tokens_out_of_referrers(app: &TestApp) {
