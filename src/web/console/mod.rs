@@ -5,9 +5,11 @@
 pub mod day;
 pub mod map;
 pub mod notices;
-pub mod registry;
+pub mod registry_form;
 pub mod run_sheet;
 pub mod session;
+pub mod sites;
+pub mod vehicles;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
@@ -32,16 +34,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(day::confirm_publish)
         .service(day::publish_plan)
         .service(run_sheet::show)
-        .service(registry::sites)
-        .service(registry::new_site)
-        .service(registry::create_site)
-        .service(registry::edit_site)
-        .service(registry::update_site)
-        .service(registry::vehicles)
-        .service(registry::new_vehicle)
-        .service(registry::create_vehicle)
-        .service(registry::edit_vehicle)
-        .service(registry::update_vehicle)
+        .service(sites::list)
+        .configure(registry_form::mount::<sites::SiteForm>)
+        .service(vehicles::list)
+        .configure(registry_form::mount::<vehicles::VehicleForm>)
         .service(notices::failed)
         .service(notices::resend);
 }
