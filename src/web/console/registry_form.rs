@@ -37,6 +37,7 @@ pub trait RegistryForm: DeserializeOwned + Sized + Send + 'static {
     const LIST: &'static str;
     /// The fields the service checks.
     type Fields: Send + 'static;
+    /// The form's page.
     type Page: Template;
 
     /// A new record's form, with the values offered.
@@ -66,7 +67,7 @@ pub trait RegistryForm: DeserializeOwned + Sized + Send + 'static {
 
 /// Saves `form` for station `station_id` and returns to its list; the form again with the
 /// refused field's message if the service refuses it.
-pub async fn save<F: RegistryForm>(
+async fn save<F: RegistryForm>(
     state: &AppState,
     ui: Ui,
     station_id: i64,
