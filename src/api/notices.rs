@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
-use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -16,6 +15,7 @@ use crate::db::notices::{self, NoticeRow};
 use crate::db::{bookings, stored_instant};
 use crate::domain::donor::{PhoneNumber, mask_phone};
 use crate::domain::reference::normalise_reference;
+use crate::domain::variant_named;
 
 /// A notice as dispatchers see it (the recipient masked).
 #[derive(Debug, Serialize, ToSchema)]
@@ -276,12 +276,10 @@ pub async fn receipt(
         }
     }
     let receipt = body.value;
-    let status: Result<ReceiptStatus, serde::de::value::Error> =
-        ReceiptStatus::deserialize(receipt.status.as_str().into_deserializer());
-    let delivered = match status {
-        Ok(ReceiptStatus::Delivered) => true,
-        Ok(ReceiptStatus::Failed) => false,
-        Err(_) => {
+    let delivered = match variant_named(&receipt.status) {
+        Some(ReceiptStatus::Delivered) => true,
+        Some(ReceiptStatus::Failed) => false,
+        None => {
             return Err(ApiError::bad_request(
                 "invalid_status",
                 "status",

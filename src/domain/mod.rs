@@ -44,9 +44,26 @@ impl FieldError {
     }
 }
 
+/// The variant of `T` whose serde name is `word`: the name the API document gives it, so that
+/// an enum's words are written once, in its `rename_all`.
+pub fn variant_named<T: serde::de::DeserializeOwned>(word: &str) -> Option<T> {
+    use serde::de::IntoDeserializer;
+    let word: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        word.into_deserializer();
+    T::deserialize(word).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variant_is_found_by_its_serde_name_only() {
+        use super::donation::DonationKind;
+        assert_eq!(variant_named("whole_blood"), Some(DonationKind::WholeBlood));
+        assert_eq!(variant_named::<DonationKind>("WholeBlood"), None);
+        assert_eq!(variant_named::<DonationKind>(""), None);
+    }
 
     #[test]
     fn field_error_displays_field_and_message() {

@@ -8,8 +8,8 @@ use super::RegistryError;
 use super::fields::{check_coordinates, check_text, ensure_station, optional_text};
 use crate::db::registry::{self, SiteRow, SiteValues};
 use crate::db::{DbConnection, stored_instant};
-use crate::domain::FieldError;
 use crate::domain::donor::PhoneNumber;
+use crate::domain::{FieldError, variant_named};
 
 /// A site as a dispatcher enters it. On a change every field is optional.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, ToSchema)]
@@ -43,10 +43,7 @@ pub enum SiteKind {
 
 /// `kind` must name a [`SiteKind`].
 pub fn check_kind(kind: &str) -> Result<(), FieldError> {
-    use serde::de::IntoDeserializer;
-    let parsed: Result<SiteKind, serde::de::value::Error> =
-        SiteKind::deserialize(kind.into_deserializer());
-    if parsed.is_ok() {
+    if variant_named::<SiteKind>(kind).is_some() {
         Ok(())
     } else {
         Err(FieldError::new(
