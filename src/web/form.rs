@@ -33,6 +33,12 @@ impl FieldErrors {
     }
 }
 
+/// A checkbox as a form holds it: "yes" ticked, empty not (a browser sends nothing for an
+/// unticked box).
+pub fn checkbox(ticked: bool) -> String {
+    if ticked { "yes".into() } else { String::new() }
+}
+
 /// The form field an API field path stands for: "donor.phone" is `phone`,
 /// "donor.last_donations[0].date" is `last_date`.
 pub fn form_field(path: &str) -> String {

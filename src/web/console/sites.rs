@@ -13,7 +13,7 @@ use crate::db::DbConnection;
 use crate::db::registry::{self as rows, SiteFilter, SiteRow, StationRow};
 use crate::domain::FieldError;
 use crate::registry::{RegistryError, SiteFields, sites as service};
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, checkbox};
 use crate::web::page::{PageError, Ui, ok};
 
 #[derive(Template)]
@@ -97,11 +97,7 @@ impl SiteForm {
             lon: site.lon.to_string(),
             contact_name: site.contact_name.clone().unwrap_or_default(),
             contact_phone: site.contact_phone.clone().unwrap_or_default(),
-            active: if site.active {
-                "yes".into()
-            } else {
-                String::new()
-            },
+            active: checkbox(site.active),
         }
     }
 }
@@ -125,7 +121,7 @@ impl RegistryForm for SiteForm {
     fn blank() -> SiteForm {
         SiteForm {
             kind: "community".into(),
-            active: "yes".into(),
+            active: checkbox(true),
             ..SiteForm::default()
         }
     }

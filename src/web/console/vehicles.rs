@@ -13,7 +13,7 @@ use crate::db::registry::{self as rows, StationRow, VehicleRow};
 use crate::domain::FieldError;
 use crate::domain::donation::DonationKind;
 use crate::registry::{RegistryError, VehicleFields, vehicles as service};
-use crate::web::form::FieldErrors;
+use crate::web::form::{FieldErrors, checkbox};
 use crate::web::page::{PageError, Ui, ok};
 
 #[derive(Template)]
@@ -70,13 +70,7 @@ pub struct VehicleForm {
 
 impl VehicleForm {
     fn of(vehicle: &VehicleRow) -> VehicleForm {
-        let has = |kind: &str| {
-            if vehicle.kinds.split(',').any(|k| k == kind) {
-                "yes".to_string()
-            } else {
-                String::new()
-            }
-        };
+        let has = |kind: &str| checkbox(vehicle.kinds.split(',').any(|k| k == kind));
         VehicleForm {
             csrf: String::new(),
             name: vehicle.name.clone(),
@@ -88,11 +82,7 @@ impl VehicleForm {
             kind_whole_blood: has("whole_blood"),
             kind_platelets: has("platelets"),
             kind_plasma: has("plasma"),
-            active: if vehicle.active {
-                "yes".into()
-            } else {
-                String::new()
-            },
+            active: checkbox(vehicle.active),
         }
     }
 }
@@ -118,8 +108,8 @@ impl RegistryForm for VehicleForm {
             donors_per_day: "60".into(),
             shift_start: "07:30".into(),
             shift_end: "17:30".into(),
-            kind_whole_blood: "yes".into(),
-            active: "yes".into(),
+            kind_whole_blood: checkbox(true),
+            active: checkbox(true),
             ..VehicleForm::default()
         }
     }
